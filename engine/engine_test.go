@@ -224,3 +224,37 @@ func TestUnhandledRejectionReported(t *testing.T) {
 		t.Errorf("reported %v", got)
 	}
 }
+
+func TestCPULimitCountsOnlyJavaScript(t *testing.T) {
+	vm := newVM(t, map[string]Op{
+		"wait": func(c *Call) (Value, error) {
+			return c.Async(func(ctx context.Context) Completion {
+				time.Sleep(60 * time.Millisecond)
+				return nil
+			})
+		},
+	})
+	vm.SetCPULimit(40 * time.Millisecond)
+	// Waiting does not use CPU: three 60 ms waits fit in a 40 ms budget.
+	p, err := vm.Eval(`(async () => { for (let i = 0; i < 3; i++) await __verge_ops.wait(); return "ok" })()`, "t.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	if err := vm.RunUntil(context.Background(), func() bool { return p.PromiseState() != PromisePending }); err != nil {
+		t.Fatal(err)
+	}
+	if vm.CPUUsed() > 40*time.Millisecond {
+		t.Errorf("cpu used %v while waiting", vm.CPUUsed())
+	}
+	// Spinning does: the budget ends it, even across await points.
+	q, err := vm.Eval(`(async () => { for (;;) { await null; for (let i = 0; i < 1e5; i++); } })()`, "t.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Free()
+	err = vm.RunUntil(context.Background(), func() bool { return q.PromiseState() != PromisePending })
+	if !errors.Is(err, ErrCPULimit) {
+		t.Fatalf("err = %v, want ErrCPULimit", err)
+	}
+}

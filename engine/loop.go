@@ -246,7 +246,7 @@ func (vm *VM) drainJobs() error {
 		}
 		if r < 0 {
 			err := vm.takeException()
-			if errors.Is(err, ErrInterrupted) || errors.Is(err, ErrDeadline) || errors.Is(err, ErrOutOfMemory) {
+			if isFatal(err) {
 				fatal = err
 				break
 			}
@@ -309,4 +309,10 @@ func (vm *VM) flushRejections() {
 		p.Free()
 		vm.reportIfError(&UnhandledRejection{Reason: e})
 	}
+}
+
+// isFatal reports whether err ends the VM's current work rather than being
+// an exception the script could see.
+func isFatal(err error) bool {
+	return errors.Is(err, ErrInterrupted) || errors.Is(err, ErrDeadline) || errors.Is(err, ErrCPULimit) || errors.Is(err, ErrOutOfMemory)
 }

@@ -216,6 +216,13 @@ func (vm *VM) callOp(tls *libc.TLS, ctx uintptr, this lib.TJSValue, argc int32, 
 	v, err := op.fn(&c)
 	if err != nil {
 		v.Free()
+		if isFatal(err) {
+			// JavaScript this op called was stopped; the stop must not
+			// become an exception the script can catch.
+			r = vm.throw(&Error{Name: "Error", Message: err.Error()})
+			lib.XJS_SetUncatchableException(tls, ctx, 1)
+			return r
+		}
 		if vm.interrupted != nil || lib.XJS_HasException(tls, ctx) != 0 {
 			return mkval(lib.EJS_TAG_EXCEPTION, 0)
 		}

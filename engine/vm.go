@@ -58,6 +58,14 @@ type VM struct {
 	loop      loop
 	resources resources
 
+	// Time accounting, in monotonic nanoseconds. The engine's interrupt
+	// deadline is recomputed on every outermost entry into JavaScript as the
+	// earlier of the wall deadline and the CPU budget left.
+	wallDeadline int64
+	cpuLimit     int64
+	cpuUsed      int64
+	enteredAt    int64
+
 	depth       int   // nested calls into JavaScript
 	interrupted error // why the current call was interrupted, if it was
 	closed      bool
@@ -83,6 +91,10 @@ var ErrInterrupted = errors.New("javascript interrupted")
 
 // ErrDeadline is returned when a VM ran past the deadline set by SetDeadline.
 var ErrDeadline = errors.New("javascript ran past its deadline")
+
+// ErrCPULimit is returned when a VM used up the CPU budget set by
+// SetCPULimit.
+var ErrCPULimit = errors.New("javascript exceeded its CPU time limit")
 
 // ErrOutOfMemory is returned when a VM hit its memory limit.
 var ErrOutOfMemory = errors.New("javascript heap out of memory")
@@ -220,7 +232,7 @@ func (vm *VM) State(key string) any { return vm.state[key] }
 // ReportError passes a non-nil error to OnError. An interrupt is not
 // reported: the loop ends with it instead.
 func (vm *VM) ReportError(err error) {
-	if err == nil || errors.Is(err, ErrInterrupted) || errors.Is(err, ErrDeadline) {
+	if err == nil || isFatal(err) {
 		return
 	}
 	vm.reportIfError(err)
@@ -244,11 +256,24 @@ func (vm *VM) Interrupt() {
 // every call into JavaScript until then.
 func (vm *VM) SetDeadline(t time.Time) {
 	if t.IsZero() {
-		vm.istate().deadline = 0
-		return
+		vm.wallDeadline = 0
+	} else {
+		vm.wallDeadline = int64(t.Sub(monoBase))
 	}
-	vm.istate().deadline = int64(t.Sub(monoBase))
+	vm.istate().deadline = vm.wallDeadline
 }
+
+// SetCPULimit starts a new CPU budget: JavaScript (and the ops it calls) may
+// run for d in total, across any number of calls, before it stops with
+// ErrCPULimit. Time spent waiting in the event loop does not count. Zero
+// removes the limit.
+func (vm *VM) SetCPULimit(d time.Duration) {
+	vm.cpuLimit = int64(d)
+	vm.cpuUsed = 0
+}
+
+// CPUUsed reports the CPU time used since the last SetCPULimit.
+func (vm *VM) CPUUsed() time.Duration { return time.Duration(vm.cpuUsed) }
 
 // InterruptChecks reports how many times the engine polled for interrupts.
 func (vm *VM) InterruptChecks() int64 { return vm.istate().checks }
@@ -266,24 +291,40 @@ func (vm *VM) MemoryUsage() int64 {
 func (vm *VM) RunGC() { lib.XJS_RunGC(vm.tls, vm.rt) }
 
 // enter and leave bracket every call into JavaScript so that an interrupt
-// flag left from an earlier call does not stop the next one.
+// flag left from an earlier call does not stop the next one, and so that CPU
+// time is counted.
 func (vm *VM) enter() {
 	if vm.depth == 0 {
 		vm.interrupted = nil
+		now := monotonic()
+		vm.enteredAt = now
+		d := vm.wallDeadline
+		if vm.cpuLimit > 0 {
+			if c := now + vm.cpuLimit - vm.cpuUsed; d == 0 || c < d {
+				d = c
+			}
+		}
+		vm.istate().deadline = d
 	}
 	vm.depth++
 }
 
 func (vm *VM) leave() {
 	vm.depth--
-	if vm.depth == 0 {
-		st := vm.istate()
-		if atomic.LoadInt32(&st.flag) != 0 {
-			atomic.StoreInt32(&st.flag, 0)
-			vm.interrupted = ErrInterrupted
-		} else if d := st.deadline; d != 0 && monotonic() >= d {
-			vm.interrupted = ErrDeadline
-		}
+	if vm.depth != 0 {
+		return
+	}
+	now := monotonic()
+	vm.cpuUsed += now - vm.enteredAt
+	st := vm.istate()
+	switch {
+	case atomic.LoadInt32(&st.flag) != 0:
+		atomic.StoreInt32(&st.flag, 0)
+		vm.interrupted = ErrInterrupted
+	case vm.cpuLimit > 0 && vm.cpuUsed >= vm.cpuLimit:
+		vm.interrupted = ErrCPULimit
+	case vm.wallDeadline != 0 && now >= vm.wallDeadline:
+		vm.interrupted = ErrDeadline
 	}
 }
 
