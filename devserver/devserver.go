@@ -1,0 +1,413 @@
+// Package devserver is `verge dev`: it bundles a worker, serves it on a
+// local port, logs requests and console output, and rebuilds on every file
+// change without dropping the server. A broken edit is reported and the last
+// good version keeps serving.
+//
+// It must never reach the network on its own: request.cf comes from a local
+// .mmdb file, a --cf value, or a fixed default.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/verge-edge/verge/bundle"
+	"github.com/verge-edge/verge/config"
+	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/geo"
+	"github.com/verge-edge/verge/webapi/fetch"
+	"github.com/verge-edge/verge/worker"
+)
+
+// Options configure a dev server.
+type Options struct {
+	// Entry is a worker file (.js, .mjs, .ts, ...) or a folder with a
+	// verge.toml.
+	Entry string
+	Host  string // default 127.0.0.1
+	Port  int    // default 8787; 0 picks a free port
+	// Vars are --var KEY=VALUE bindings; they override [vars].
+	Vars map[string]string
+	// GeoDB is an .mmdb file for request.cf; CF is a JSON object used
+	// instead (--cf). With neither, geo.Default() is used.
+	GeoDB string
+	CF    string
+	// Watch rebuilds on file changes (default on in the CLI).
+	Watch bool
+	// Out receives the human log (Ready line, requests, console output).
+	Out io.Writer
+	// Quiet turns off the per-request log lines (benchmarks use it).
+	Quiet bool
+	// Limits override the config's and the defaults (tests use it).
+	Limits *worker.Limits
+}
+
+// Server is a running dev server.
+type Server struct {
+	opts    Options
+	cfg     *config.Config
+	prelude *engine.Prelude
+	geo     geo.Locator
+	cfExtra map[string]any
+	log     *slog.Logger
+	out     io.Writer
+	outMu   sync.Mutex
+
+	current  atomic.Pointer[version]
+	listener net.Listener
+	http     *http.Server
+	watcher  *watcher
+	builds   atomic.Int64 // successful builds, for tests
+}
+
+// version is one build of the worker, or the error that stopped it.
+type version struct {
+	w   *worker.Worker
+	err error // build or load error when w is nil
+}
+
+// New prepares a dev server: it reads the config and builds the worker
+// once. A build error is not fatal: the server starts and shows it.
+func New(opts Options) (*Server, error) {
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	s := &Server{opts: opts, out: opts.Out}
+	s.log = slog.New(slog.NewTextHandler(&lockedWriter{s}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	cfg, err := loadConfig(opts.Entry)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg = cfg
+	if opts.Port == -1 {
+		opts.Port = 0
+	}
+	if s.opts.Port == 0 && cfg.Dev.Port != 0 && opts.Port != 0 {
+		s.opts.Port = cfg.Dev.Port
+	}
+
+	switch {
+	case opts.CF != "":
+		loc, extra, err := geo.ParseCF(opts.CF)
+		if err != nil {
+			return nil, fmt.Errorf("--cf: %w", err)
+		}
+		s.geo = geo.Static(loc)
+		s.cfExtra = extra
+	case opts.GeoDB != "" || cfg.Geo.DB != "":
+		path := opts.GeoDB
+		if path == "" {
+			path = cfg.Geo.DB
+		}
+		db, err := geo.OpenMMDB(path)
+		if err != nil {
+			return nil, fmt.Errorf("--geo-db: %w", err)
+		}
+		s.geo = db
+	default:
+		s.geo = geo.Static(geo.Default())
+	}
+
+	s.prelude, err = worker.NewPrelude()
+	if err != nil {
+		return nil, fmt.Errorf("runtime prelude: %w", err)
+	}
+	s.rebuild()
+	return s, nil
+}
+
+// loadConfig reads verge.toml for a folder entry, or makes a config for a
+// single file.
+func loadConfig(entry string) (*config.Config, error) {
+	if entry == "" {
+		entry = "."
+	}
+	st, err := os.Stat(entry)
+	if err != nil {
+		return nil, fmt.Errorf("entry: %w", err)
+	}
+	if st.IsDir() {
+		return config.Load(entry)
+	}
+	abs, err := filepath.Abs(entry)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))
+	return &config.Config{Name: name, Main: abs, Dir: filepath.Dir(abs)}, nil
+}
+
+// rebuild bundles and loads the worker. On failure the previous version
+// keeps serving and the error is printed; with no previous version the
+// error is served.
+func (s *Server) rebuild() {
+	start := time.Now()
+	v := &version{}
+	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true})
+	if err == nil {
+		v.w, err = worker.New(s.workerConfig(res))
+	}
+	if err != nil {
+		v.err = err
+		s.printf("✘ %s\n", strings.TrimRight(err.Error(), "\n"))
+		if old := s.current.Load(); old != nil && old.w != nil {
+			s.printf("  (still serving the last good version)\n")
+			return
+		}
+		s.current.Store(v)
+		if res != nil && s.watcher != nil {
+			s.watcher.watch(res.Inputs)
+		}
+		return
+	}
+	if old := s.current.Swap(v); old != nil && old.w != nil {
+		go old.w.Close()
+		s.printf("↻ reloaded %s (%s) in %s\n", s.cfg.Name, v.w.Style(), time.Since(start).Round(time.Millisecond))
+	}
+	s.builds.Add(1)
+	if s.watcher != nil {
+		s.watcher.watch(res.Inputs)
+	}
+}
+
+func (s *Server) workerConfig(res *bundle.Result) worker.Config {
+	vars := map[string]string{}
+	for k, v := range s.cfg.Vars {
+		vars[k] = v
+	}
+	for k, v := range s.opts.Vars {
+		vars[k] = v
+	}
+	lim := worker.Limits{
+		CPU:         time.Duration(s.cfg.Limits.CPUMs) * time.Millisecond,
+		WallTime:    time.Duration(s.cfg.Limits.WallMs) * time.Millisecond,
+		Memory:      s.cfg.Limits.MemoryMB << 20,
+		Subrequests: s.cfg.Limits.Subrequests,
+	}
+	if s.opts.Limits != nil {
+		lim = *s.opts.Limits
+	}
+	return worker.Config{
+		Name:      s.cfg.Name,
+		Code:      res.Code,
+		SourceMap: res.SourceMap,
+		Vars:      vars,
+		Limits:    lim,
+		Fetch:     fetch.Policy{AllowHost: s.allowHost},
+		Prelude:   s.prelude,
+		Console:   s.console,
+		Log:       s.log,
+		Dev:       true,
+	}
+}
+
+// allowHost lets subrequests reach the configured origin even when it is on
+// a private or loopback address.
+func (s *Server) allowHost(host string) bool {
+	if s.cfg.Origin == "" {
+		return false
+	}
+	u, err := url.Parse(s.cfg.Origin)
+	return err == nil && strings.EqualFold(u.Host, host)
+}
+
+func (s *Server) console(level, msg string) {
+	switch level {
+	case "warn":
+		s.printf("▲ %s\n", msg)
+	case "error":
+		s.printf("✘ %s\n", msg)
+	default:
+		s.printf("%s\n", msg)
+	}
+}
+
+func (s *Server) printf(format string, args ...any) {
+	s.outMu.Lock()
+	fmt.Fprintf(s.out, format, args...)
+	s.outMu.Unlock()
+}
+
+type lockedWriter struct{ s *Server }
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.s.outMu.Lock()
+	defer l.s.outMu.Unlock()
+	return l.s.out.Write(p)
+}
+
+// Start listens and serves until Close. It prints "Ready on http://HOST:PORT".
+func (s *Server) Start() error {
+	port := s.opts.Port
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.opts.Host, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.listener = ln
+	if s.opts.Watch {
+		s.watcher, err = newWatcher(s.cfg.Dir, s.rebuild, s.printf)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if v := s.current.Load(); v != nil && v.w != nil {
+			s.rebuildWatchList()
+		}
+	}
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    128 << 10,
+	}
+	go s.http.Serve(ln)
+	s.printf("Ready on http://%s\n", ln.Addr().String())
+	return nil
+}
+
+func (s *Server) rebuildWatchList() {
+	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main})
+	if err == nil {
+		s.watcher.watch(res.Inputs)
+	}
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.listener.Addr().String() }
+
+// Builds reports how many builds succeeded (for tests of reloading).
+func (s *Server) Builds() int64 { return s.builds.Load() }
+
+// Close stops the server and frees the worker.
+func (s *Server) Close() error {
+	if s.watcher != nil {
+		s.watcher.close()
+	}
+	var err error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = s.http.Shutdown(ctx)
+		cancel()
+	}
+	if v := s.current.Swap(nil); v != nil && v.w != nil {
+		v.w.Close()
+	}
+	return err
+}
+
+// ServeHTTP serves one request with the current version and logs it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, status: 200}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				s.printf("%s %s %s (aborted) %s\n", r.Method, r.URL.RequestURI(), "ERR", time.Since(start).Round(10*time.Microsecond))
+				panic(p)
+			}
+			s.log.Error("panic serving request", "err", p)
+			if !rec.started {
+				http.Error(rec, "verge: internal error", http.StatusInternalServerError)
+			}
+		}
+		if !s.opts.Quiet {
+			s.printf("%s %s %d %s\n", r.Method, r.URL.RequestURI(), rec.status, fmtDuration(time.Since(start)))
+		}
+	}()
+	v := s.current.Load()
+	if v == nil || v.w == nil {
+		msg := "no worker loaded"
+		if v != nil && v.err != nil {
+			msg = v.err.Error()
+		}
+		rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rec.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(rec, "verge dev: the worker failed to build or load:\n\n%s\n", msg)
+		return
+	}
+	v.w.Serve(rec, r, worker.RequestInfo{URL: requestURL(r), CF: s.requestCF(r)})
+}
+
+func fmtDuration(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
+}
+
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+// requestCF builds request.cf. In dev the client address may be given with
+// CF-Connecting-IP or X-Forwarded-For, so that geo can be tried locally
+// with real addresses.
+func (s *Server) requestCF(r *http.Request) map[string]any {
+	ip := clientIP(r)
+	loc, ok := s.geo.Lookup(ip)
+	if !ok {
+		loc = geo.Default()
+	}
+	cf := geo.CF(loc, geo.RequestInfo{
+		Colo:           "DEV",
+		HTTPProtocol:   r.Proto,
+		AcceptEncoding: r.Header.Get("Accept-Encoding"),
+	})
+	for k, v := range s.cfExtra {
+		cf[k] = v
+	}
+	return cf
+}
+
+// recorder notes the status and whether the response started, which the
+// worker checks before writing an error.
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	started bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.started {
+		r.status = code
+		r.started = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.started = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Flush() {
+	r.started = true
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Started reports whether the response head was sent.
+func (r *recorder) Started() bool { return r.started }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+var errClosed = errors.New("closed")

@@ -1,0 +1,137 @@
+package worker
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func benchPrelude(b *testing.B) Config {
+	b.Helper()
+	p, err := NewPrelude()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Config{Name: "bench", Prelude: p, Log: discardLog(), MaxVMs: 1}
+}
+
+// worker2KB is a realistic 2 KB modules worker (routing, JSON, headers).
+var worker2KB = `
+const routes = new Map();
+function route(method, path, handler) { routes.set(method + " " + path, handler); }
+function json(data, status = 200) {
+  return new Response(JSON.stringify(data), { status, headers: { "content-type": "application/json; charset=utf-8" } });
+}
+route("GET", "/", () => new Response("Hello from the Edge"));
+route("GET", "/time", () => json({ now: Date.now() }));
+route("GET", "/headers", (req) => json(Object.fromEntries(req.headers)));
+route("POST", "/echo", async (req) => json({ body: await req.text() }));
+route("GET", "/geo", (req) => json({ country: req.cf && req.cf.country, city: req.cf && req.cf.city }));
+const counters = { hits: 0, misses: 0 };
+function notFound(url) { counters.misses++; return json({ error: "not found", path: url.pathname }, 404); }
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    const handler = routes.get(request.method + " " + url.pathname);
+    if (!handler) return notFound(url);
+    counters.hits++;
+    try {
+      const res = await handler(request, env, ctx);
+      res.headers.set("x-hits", String(counters.hits));
+      return res;
+    } catch (err) {
+      console.error("handler failed", err);
+      return json({ error: String(err && err.message || err) }, 500);
+    }
+  },
+};
+` + "// " + strings.Repeat("padding ", 60)
+
+func bundleFor(b testing.TB, src string) []byte {
+	b.Helper()
+	res, err := buildSource(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res
+}
+
+// BenchmarkColdStart2KB measures loading a never-seen 2 KB worker into a
+// fresh VM: VM creation from the precompiled prelude, evaluating the
+// bundle, finding the handler (the issue's target: under 1 ms).
+func BenchmarkColdStart2KB(b *testing.B) {
+	cfg := benchPrelude(b)
+	cfg.Code = bundleFor(b, worker2KB)
+	b.ReportMetric(float64(len(cfg.Code)), "script-bytes")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.Close()
+	}
+}
+
+// BenchmarkHelloWarm measures warm hello-world requests through the
+// worker (no network: httptest recorder).
+func BenchmarkHelloWarm(b *testing.B) {
+	cfg := benchPrelude(b)
+	cfg.Code = bundleFor(b, `export default { fetch() { return new Response("Hello from the Edge") } }`)
+	w, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	req := httptest.NewRequest("GET", "http://example.com/", nil)
+	info := RequestInfo{URL: "http://example.com/"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		w.Serve(rec, req, info)
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkStreamedBody1MB measures a 1 MiB body produced by JS as a
+// ReadableStream of 64 KiB chunks and written to the client.
+func BenchmarkStreamedBody1MB(b *testing.B) {
+	cfg := benchPrelude(b)
+	cfg.Code = bundleFor(b, `
+		const chunk = new Uint8Array(64 * 1024).fill(97);
+		export default { fetch() {
+			let n = 0;
+			return new Response(new ReadableStream({ type: "bytes", pull(c) { if (n++ < 16) c.enqueue(chunk.slice()); else c.close(); } }));
+		} }`)
+	w, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	req := httptest.NewRequest("GET", "http://example.com/", nil)
+	info := RequestInfo{URL: "http://example.com/"}
+	b.SetBytes(1 << 20)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rw := &countingWriter{h: http.Header{}}
+		w.Serve(rw, req, info)
+		if rw.n != 1<<20 {
+			b.Fatalf("wrote %d bytes", rw.n)
+		}
+	}
+}
+
+type countingWriter struct {
+	h http.Header
+	n int
+}
+
+func (c *countingWriter) Header() http.Header         { return c.h }
+func (c *countingWriter) WriteHeader(int)             {}
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+var _ = io.Discard

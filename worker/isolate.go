@@ -1,0 +1,211 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/webapi/console"
+	"github.com/verge-edge/verge/webapi/fetch"
+)
+
+// registration holds the runtime functions worker.js hands to Go.
+type registration struct{ init, dispatch engine.Value }
+
+func (r *registration) Release() { r.init.Free(); r.dispatch.Free() }
+
+const stateKey = "worker.registration"
+
+func opRegister(c *engine.Call) (engine.Value, error) {
+	if !c.Arg(0).IsFunction() || !c.Arg(1).IsFunction() {
+		return engine.Value{}, engine.TypeError("worker_register: functions expected")
+	}
+	c.VM.SetState(stateKey, &registration{c.Arg(0).Dup(), c.Arg(1).Dup()})
+	return c.VM.Undefined(), nil
+}
+
+// isolate is one VM with the worker loaded.
+type isolate struct {
+	w     *Worker
+	vm    *engine.VM
+	reg   *registration
+	env   engine.Value
+	style string
+	// pendingDone is the promise of the last request's waitUntil work.
+	pendingDone engine.Value
+}
+
+func (w *Worker) newIsolate() (*isolate, error) {
+	cfg := &w.cfg
+	vm, err := engine.New(engine.Options{Prelude: cfg.Prelude, MemoryLimit: cfg.Limits.Memory})
+	if err != nil {
+		return nil, fmt.Errorf("worker %s: %w", cfg.Name, err)
+	}
+	iso := &isolate{w: w, vm: vm}
+	if err := iso.load(); err != nil {
+		iso.close()
+		return nil, err
+	}
+	return iso, nil
+}
+
+func (iso *isolate) load() error {
+	w, vm := iso.w, iso.vm
+	cfg := &w.cfg
+	if cfg.Console != nil {
+		console.SetSink(vm, cfg.Console)
+	}
+	fetch.SetPolicy(vm, cfg.Fetch)
+	vm.OnError = func(err error) {
+		w.log.Error("uncaught error in worker", "worker", cfg.Name, "err", w.FormatError(err))
+	}
+	reg, ok := vm.State(stateKey).(*registration)
+	if !ok {
+		return errors.New("worker: the prelude lacks the worker extension")
+	}
+	iso.reg = reg
+
+	vm.SetCPULimit(cfg.Limits.Startup)
+	defer vm.SetCPULimit(0)
+	v, err := vm.Eval(string(cfg.Code), BundleName)
+	if err != nil {
+		return iso.loadError(err)
+	}
+	v.Free()
+	// Top-level promises (e.g. async imports' glue) run now.
+	if err := vm.RunUntil(context.Background(), func() bool { return true }); err != nil {
+		return iso.loadError(err)
+	}
+	style, err := reg.init.Call(vm.Undefined())
+	if err != nil {
+		return iso.loadError(err)
+	}
+	iso.style, _ = style.String()
+	style.Free()
+
+	env := vm.NewObject()
+	for k, val := range cfg.Vars {
+		if err := env.Set(k, vm.NewString(val)); err != nil {
+			env.Free()
+			return fmt.Errorf("worker %s: env.%s: %w", cfg.Name, k, err)
+		}
+	}
+	iso.env = env
+	return nil
+}
+
+func (iso *isolate) loadError(err error) error {
+	switch {
+	case errors.Is(err, engine.ErrCPULimit), errors.Is(err, engine.ErrDeadline):
+		return &LimitError{Code: CodeStartup, Detail: fmt.Sprintf("the script's top level ran for more than %v", iso.w.cfg.Limits.Startup)}
+	case errors.Is(err, engine.ErrOutOfMemory):
+		return &LimitError{Code: CodeMemory, Detail: "while loading the script"}
+	}
+	return &LoadError{Message: iso.w.FormatError(err)}
+}
+
+func (iso *isolate) close() {
+	iso.pendingDone.Free()
+	iso.env.Free()
+	iso.vm.Close()
+}
+
+// serve runs one request. Errors are returned for Worker.fail to render.
+func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.Request, info RequestInfo) error {
+	vm := iso.vm
+	lim := iso.w.cfg.Limits
+	vm.SetCPULimit(lim.CPU)
+	if d, ok := ctx.Deadline(); ok {
+		vm.SetDeadline(d)
+	}
+	fetch.ResetSubrequests(vm)
+
+	cf := vm.Undefined()
+	if info.CF != nil {
+		s, err := cfJSON(info.CF)
+		if err != nil {
+			return fmt.Errorf("request.cf: %w", err)
+		}
+		if cf, err = vm.ParseJSON(s); err != nil {
+			return fmt.Errorf("request.cf: %w", err)
+		}
+	}
+	req, err := fetch.NewRequest(vm, r, info.URL, cf)
+	cf.Free()
+	if err != nil {
+		return err
+	}
+	result, err := iso.reg.dispatch.Call(vm.Undefined(), req, iso.env)
+	req.Free()
+	if err != nil {
+		return err
+	}
+	defer result.Free()
+	respP, err := result.Get("response")
+	if err != nil {
+		return err
+	}
+	defer respP.Free()
+	err = vm.RunUntil(ctx, func() bool { return respP.PromiseState() != engine.PromisePending })
+	iso.keepDone(result)
+	if err != nil {
+		return err
+	}
+	resp := respP.PromiseResult()
+	defer resp.Free()
+	if respP.PromiseState() == engine.PromiseRejected {
+		return vm.ErrorFrom(resp)
+	}
+	return fetch.WriteResponse(ctx, vm, resp, rw)
+}
+
+// keepDone stores the promise of the request's waitUntil work.
+func (iso *isolate) keepDone(result engine.Value) {
+	iso.pendingDone.Free()
+	iso.pendingDone = engine.Value{}
+	done, err := result.Get("done")
+	if err != nil {
+		return
+	}
+	defer done.Free()
+	p, err := done.Call(result)
+	if err != nil {
+		return
+	}
+	iso.pendingDone = p
+}
+
+// waitingUntil reports whether waitUntil work is still pending after the
+// microtasks queued so far have run.
+func (iso *isolate) waitingUntil() bool {
+	p := iso.pendingDone
+	if p.IsUndefined() {
+		return false
+	}
+	iso.vm.RunUntil(context.Background(), func() bool { return true })
+	if p.PromiseState() == engine.PromisePending {
+		return true
+	}
+	p.Free()
+	iso.pendingDone = engine.Value{}
+	iso.vm.SetDeadline(time.Time{})
+	return false
+}
+
+// finish runs the event loop until the last request's waitUntil work has
+// settled.
+func (iso *isolate) finish(ctx context.Context) error {
+	p := iso.pendingDone
+	defer func() {
+		iso.pendingDone.Free()
+		iso.pendingDone = engine.Value{}
+		iso.vm.SetDeadline(time.Time{})
+	}()
+	if d, ok := ctx.Deadline(); ok {
+		iso.vm.SetDeadline(d)
+	}
+	return iso.vm.RunUntil(ctx, func() bool { return p.PromiseState() != engine.PromisePending })
+}

@@ -1,0 +1,307 @@
+// Package worker runs one worker version: it loads a bundle into VMs,
+// finds its handler (Workers modules, service worker, Vercel Edge), and
+// serves HTTP requests through it with the limits of its config.
+//
+// It must not know where bundles come from (files, the control plane) or
+// how requests arrive (dev server, PoP front): callers hand it both.
+package worker
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/sourcemap"
+	"github.com/verge-edge/verge/webapi/console"
+	"github.com/verge-edge/verge/webapi/fetch"
+)
+
+//go:embed worker.js
+var workerJS string
+
+// Extension returns the runtime script that finds and calls handlers. It
+// belongs in the prelude after the Web APIs.
+func Extension() engine.Extension {
+	return engine.Extension{
+		Name:    "worker",
+		Scripts: []engine.Script{{Name: "ext:worker/worker.js", Source: workerJS}},
+		Ops:     map[string]engine.Op{"worker_register": opRegister},
+	}
+}
+
+// BundleName is the file name the bundle has in stack traces.
+const BundleName = "worker.js"
+
+// Config describes one worker version.
+type Config struct {
+	Name      string
+	Code      []byte // the bundled classic script (see package bundle)
+	SourceMap []byte // optional, for stack traces
+	Vars      map[string]string
+	Limits    Limits
+	// Fetch is the subrequest policy (allowed private origins, limits).
+	Fetch fetch.Policy
+	// Prelude is the Web API prelude shared by all workers of the process.
+	Prelude *engine.Prelude
+	// Console receives console.* output; Log receives runtime errors.
+	Console console.Sink
+	Log     *slog.Logger
+	// Dev makes error responses show the exception and stack, as wrangler
+	// dev does; in production they show only the error code.
+	Dev bool
+	// MaxVMs caps the VMs kept for concurrent requests (default 4).
+	MaxVMs int
+}
+
+// Worker serves requests with one worker version.
+type Worker struct {
+	cfg    Config
+	smap   *sourcemap.Map
+	style  string
+	log    *slog.Logger
+	idle   chan *isolate
+	mu     sync.Mutex
+	count  int // isolates alive
+	closed bool
+	wg     sync.WaitGroup // background waitUntil work
+}
+
+// New loads the worker: it creates the first VM, evaluates the bundle and
+// finds the handler, so that a broken script fails here (with its error)
+// and the first request finds a warm VM.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Prelude == nil {
+		return nil, errors.New("worker: no prelude")
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.MaxVMs <= 0 {
+		cfg.MaxVMs = 4
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Fetch.MaxSubrequests == 0 {
+		cfg.Fetch.MaxSubrequests = cfg.Limits.Subrequests
+	}
+	if len(cfg.Code) > cfg.Limits.ScriptSize {
+		return nil, &LimitError{Code: CodeScriptSize, Detail: fmt.Sprintf("script is %d bytes, the limit is %d", len(cfg.Code), cfg.Limits.ScriptSize)}
+	}
+	w := &Worker{cfg: cfg, log: cfg.Log, idle: make(chan *isolate, cfg.MaxVMs)}
+	if len(cfg.SourceMap) > 0 {
+		m, err := sourcemap.Parse(cfg.SourceMap)
+		if err != nil {
+			w.log.Warn("ignoring unreadable source map", "worker", cfg.Name, "err", err)
+		} else {
+			w.smap = m
+		}
+	}
+	iso, err := w.newIsolate()
+	if err != nil {
+		return nil, err
+	}
+	w.style = iso.style
+	w.count = 1
+	w.idle <- iso
+	return w, nil
+}
+
+// Style reports the handler style: "modules", "service-worker", "vercel" or
+// "lambda-edge".
+func (w *Worker) Style() string { return w.style }
+
+// Close frees the worker's VMs once in-flight requests and waitUntil work
+// are done.
+func (w *Worker) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	w.mu.Unlock()
+	w.wg.Wait()
+	for {
+		select {
+		case iso := <-w.idle:
+			iso.close()
+		default:
+			return
+		}
+	}
+}
+
+// acquire returns an idle VM, creating one while under MaxVMs, else waits.
+func (w *Worker) acquire(ctx context.Context) (*isolate, error) {
+	select {
+	case iso := <-w.idle:
+		return iso, nil
+	default:
+	}
+	w.mu.Lock()
+	if w.count < w.cfg.MaxVMs {
+		w.count++
+		w.mu.Unlock()
+		iso, err := w.newIsolate()
+		if err != nil {
+			w.mu.Lock()
+			w.count--
+			w.mu.Unlock()
+			return nil, err
+		}
+		return iso, nil
+	}
+	w.mu.Unlock()
+	select {
+	case iso := <-w.idle:
+		return iso, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// release returns a VM to the pool, or discards it when it is no longer
+// trustworthy (it hit a limit mid-script and may hold half-updated state).
+func (w *Worker) release(iso *isolate, discard bool) {
+	w.mu.Lock()
+	closed := w.closed
+	if discard || closed {
+		w.count--
+	}
+	w.mu.Unlock()
+	if discard || closed {
+		iso.close()
+		return
+	}
+	w.idle <- iso
+}
+
+// RequestInfo is what the edge knows about a request beyond HTTP itself.
+type RequestInfo struct {
+	// URL is the request's full URL as the worker sees it.
+	URL string
+	// CF is request.cf (see package geo); nil leaves it undefined.
+	CF map[string]any
+}
+
+// Serve handles one request with the worker.
+func (w *Worker) Serve(rw http.ResponseWriter, r *http.Request, info RequestInfo) {
+	ctx, cancel := context.WithTimeout(r.Context(), w.cfg.Limits.WallTime)
+	defer cancel()
+	iso, err := w.acquire(ctx)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	discard := false
+	defer func() {
+		if !discard {
+			w.finishWaitUntil(iso)
+			return
+		}
+		w.release(iso, true)
+	}()
+	if err := iso.serve(ctx, rw, r, info); err != nil {
+		discard = isLimit(err)
+		w.fail(rw, r, err)
+	}
+}
+
+// finishWaitUntil lets ctx.waitUntil work finish after the response, then
+// returns the VM to the pool.
+func (w *Worker) finishWaitUntil(iso *isolate) {
+	if !iso.waitingUntil() {
+		w.release(iso, false)
+		return
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Limits.WaitUntil)
+		defer cancel()
+		err := iso.finish(ctx)
+		if err != nil {
+			w.log.Warn("waitUntil did not finish", "worker", w.cfg.Name, "err", err)
+		}
+		w.release(iso, isLimit(err))
+	}()
+}
+
+// fail writes the error response for err, unless the response has started.
+func (w *Worker) fail(rw http.ResponseWriter, r *http.Request, err error) {
+	var le *LimitError
+	var je *engine.Error
+	status, code, detail := http.StatusInternalServerError, CodeException, ""
+	switch {
+	case errors.As(err, &le):
+		status, code, detail = http.StatusServiceUnavailable, le.Code, le.Detail
+	case errors.Is(err, engine.ErrCPULimit):
+		status, code = http.StatusServiceUnavailable, CodeCPU
+	case errors.Is(err, engine.ErrOutOfMemory):
+		status, code = http.StatusServiceUnavailable, CodeMemory
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, engine.ErrDeadline):
+		status, code = http.StatusServiceUnavailable, CodeWallTime
+	case errors.Is(err, context.Canceled):
+		return // the client went away
+	case errors.Is(err, engine.ErrNoProgress):
+		code, detail = CodeNoResponse, "the handler's promise never settled: nothing left to run could resolve it"
+	case errors.As(err, &je):
+		detail = w.formatException(je)
+	default:
+		detail = err.Error()
+	}
+	msg := code.Message()
+	attrs := []any{"worker", w.cfg.Name, "method", r.Method, "path", r.URL.Path, "code", code.String()}
+	if detail != "" {
+		attrs = append(attrs, "detail", detail)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.log.Warn(msg, attrs...)
+	} else {
+		w.log.Error(msg, attrs...)
+	}
+	if hw, ok := rw.(interface{ Started() bool }); ok && hw.Started() {
+		return
+	}
+	body := code.String() + ": " + msg + "\n"
+	if w.cfg.Dev && detail != "" {
+		body += "\n" + detail + "\n"
+	}
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	rw.Header().Set("X-Verge-Error", code.String())
+	rw.WriteHeader(status)
+	rw.Write([]byte(body))
+}
+
+// formatException renders an uncaught exception with its stack mapped to
+// the original sources.
+func (w *Worker) formatException(je *engine.Error) string {
+	s := engine.FormatError(je)
+	if w.smap != nil {
+		s = w.smap.RewriteStack(s, BundleName)
+	}
+	return s
+}
+
+// FormatError renders err as Serve logs it (source-mapped stack for
+// exceptions).
+func (w *Worker) FormatError(err error) string {
+	var je *engine.Error
+	if errors.As(err, &je) {
+		return w.formatException(je)
+	}
+	return err.Error()
+}
+
+func cfJSON(cf map[string]any) (string, error) {
+	if cf == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(cf)
+	return string(b), err
+}

@@ -1,0 +1,146 @@
+// worker.js: the runtime side of a worker. It finds the handler a bundle
+// defines (Workers modules, service worker, Vercel Edge, Lambda@Edge) and
+// dispatches events to it. Go calls the functions registered with
+// worker_register; worker code never sees them.
+(function (verge) {
+  "use strict";
+  const { ops, internals } = verge;
+  const fetchListeners = [];
+  const scheduledListeners = [];
+
+  // Service-worker style registration. EventTarget semantics are simplified
+  // to what workers use: 'fetch' and 'scheduled' listeners.
+  function addEventListener(type, listener) {
+    if (typeof listener !== "function" && !(listener && typeof listener.handleEvent === "function")) return;
+    const list = type === "fetch" ? fetchListeners : type === "scheduled" ? scheduledListeners : null;
+    if (list && !list.includes(listener)) list.push(listener);
+  }
+  function removeEventListener(type, listener) {
+    const list = type === "fetch" ? fetchListeners : type === "scheduled" ? scheduledListeners : null;
+    const i = list ? list.indexOf(listener) : -1;
+    if (i >= 0) list.splice(i, 1);
+  }
+  verge.expose({ addEventListener, removeEventListener });
+
+  // ExecutionContext: ctx.waitUntil and ctx.passThroughOnException.
+  class ExecutionContext {
+    #state;
+    constructor(state) { this.#state = state; }
+    waitUntil(promise) {
+      if (!(this instanceof ExecutionContext)) throw new TypeError("Illegal invocation");
+      this.#state.waitUntil.push(Promise.resolve(promise));
+    }
+    passThroughOnException() {
+      if (!(this instanceof ExecutionContext)) throw new TypeError("Illegal invocation");
+      this.#state.passThrough = true;
+    }
+    get props() { return {}; }
+    get [Symbol.toStringTag]() { return "ExecutionContext"; }
+  }
+
+  const EventBase = globalThis.Event || class Event {
+    #type;
+    constructor(type) { this.#type = String(type); }
+    get type() { return this.#type; }
+  };
+
+  class FetchEvent extends EventBase {
+    #request; #state;
+    constructor(type, init, state) {
+      super(type);
+      this.#request = init?.request;
+      this.#state = state || { waitUntil: [], passThrough: false, response: null };
+    }
+    get request() { return this.#request; }
+    respondWith(response) {
+      if (!(this instanceof FetchEvent)) throw new TypeError("Illegal invocation");
+      if (this.#state.response) throw new DOMException("FetchEvent.respondWith() has already been called; it can only be called once.", "InvalidStateError");
+      this.#state.response = Promise.resolve(response);
+    }
+    waitUntil(promise) { this.#state.waitUntil.push(Promise.resolve(promise)); }
+    passThroughOnException() { this.#state.passThrough = true; }
+  }
+
+  class ScheduledEvent extends EventBase {
+    #cron; #time; #state;
+    constructor(type, init, state) { super(type); this.#cron = init.cron; this.#time = init.scheduledTime; this.#state = state; }
+    get cron() { return this.#cron; }
+    get scheduledTime() { return this.#time; }
+    waitUntil(promise) { this.#state.waitUntil.push(Promise.resolve(promise)); }
+    noRetry() {}
+  }
+  verge.expose({ FetchEvent, ExecutionContext, ScheduledEvent });
+
+  let style = null; // "modules" | "service-worker" | "vercel" | "lambda-edge"
+  let entry = null;
+
+  // init runs once after the bundle is evaluated: it finds the handler.
+  function init() {
+    const mod = globalThis.__verge_entry;
+    delete globalThis.__verge_entry;
+    const def = mod && mod.default;
+    if (def && typeof def === "object" && typeof def.fetch === "function") {
+      style = "modules"; entry = def;
+    } else if (typeof def === "function" && def.prototype && typeof def.prototype.fetch === "function") {
+      style = "modules"; entry = new def();
+    } else if (typeof def === "function") {
+      style = "vercel"; entry = def;
+    } else if (fetchListeners.length) {
+      style = "service-worker";
+    } else if (mod && typeof mod.handler === "function") {
+      style = "lambda-edge"; entry = mod;
+    } else if (def && typeof def === "object") {
+      throw new TypeError("The worker's default export has no fetch() handler. Export `default { async fetch(request, env, ctx) { ... } }`.");
+    } else {
+      throw new TypeError("No fetch handler found. Export `default { fetch(request, env, ctx) { ... } }`, call `addEventListener('fetch', event => event.respondWith(...))`, or `export default function handler(request) { ... }`.");
+    }
+    return style;
+  }
+
+  function checkResponse(r) {
+    if (!(r instanceof Response)) {
+      const got = r === undefined ? "undefined" : r === null ? "null" : (r && r.constructor && r.constructor.name) || typeof r;
+      throw new TypeError(`The handler did not return a Response: got ${got}. Return a Response (or a Promise of one).`);
+    }
+    return r;
+  }
+
+  // dispatch runs one fetch event. It returns a state object whose
+  // `response` is a Promise<Response>, and `done()` a promise that settles
+  // when every waitUntil promise has.
+  function dispatch(request, env) {
+    const state = { waitUntil: [], passThrough: false, response: null };
+    const ctx = new ExecutionContext(state);
+    try {
+      switch (style) {
+        case "modules":
+          state.response = Promise.resolve(entry.fetch(request, env, ctx)).then(checkResponse);
+          break;
+        case "vercel":
+          state.response = Promise.resolve(entry(request, ctx)).then(checkResponse);
+          break;
+        case "service-worker": {
+          const ev = new FetchEvent("fetch", { request }, state);
+          for (const l of fetchListeners) {
+            if (typeof l === "function") l.call(globalThis, ev); else l.handleEvent(ev);
+          }
+          if (!state.response) throw new TypeError("No response: the 'fetch' event listener did not call event.respondWith().");
+          state.response = state.response.then(checkResponse);
+          break;
+        }
+        default:
+          throw new TypeError(`handler style ${style} cannot serve HTTP requests yet`);
+      }
+    } catch (e) {
+      state.response = Promise.reject(e);
+    }
+    state.response.catch(() => {}); // Go reads the rejection; not unhandled.
+    return {
+      response: state.response,
+      passThrough: () => state.passThrough,
+      done: () => Promise.allSettled(state.waitUntil),
+    };
+  }
+
+  ops.worker_register(init, dispatch);
+})(globalThis.__verge);
