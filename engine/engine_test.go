@@ -258,3 +258,30 @@ func TestCPULimitCountsOnlyJavaScript(t *testing.T) {
 		t.Fatalf("err = %v, want ErrCPULimit", err)
 	}
 }
+
+func TestNewUint8ArrayManyTimes(t *testing.T) {
+	vm := newVM(t, nil)
+	fn, err := vm.Eval(`(u) => u.length + u[0]`, "t.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fn.Free()
+	for i := 0; i < 2000; i++ {
+		u, err := vm.NewUint8Array([]byte{byte(i), 2, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := fn.Call(vm.Undefined(), u)
+		u.Free()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := r.Int(); n != 3+int64(byte(i)) {
+			t.Fatalf("got %d", n)
+		}
+		r.Free()
+		if i%100 == 0 {
+			vm.RunGC()
+		}
+	}
+}

@@ -4,20 +4,36 @@ package webapi
 
 import (
 	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/webapi/abort"
+	"github.com/verge-edge/verge/webapi/blob"
 	"github.com/verge-edge/verge/webapi/bootstrap"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/encoding"
+	"github.com/verge-edge/verge/webapi/events"
+	"github.com/verge-edge/verge/webapi/formdata"
+	"github.com/verge-edge/verge/webapi/headers"
+	"github.com/verge-edge/verge/webapi/structuredclone"
 	"github.com/verge-edge/verge/webapi/timers"
 )
 
 // Extensions returns the Web API areas in load order; extra extensions
 // (such as the worker runtime's) load after them, before finish.js.
+//
+// Order matters: events first (the engine throws DOMException by looking
+// up the global), abort after events, formdata after blob, and the areas
+// that use another's internals after it.
 func Extensions(extra ...engine.Extension) []engine.Extension {
 	exts := []engine.Extension{
 		bootstrap.Start(),
 		console.Extension(),
 		timers.Extension(),
 		encoding.Extension(),
+		events.Extension(),
+		abort.Extension(),
+		blob.Extension(),
+		formdata.Extension(),
+		headers.Extension(),
+		structuredclone.Extension(),
 	}
 	exts = append(exts, extra...)
 	return append(exts, bootstrap.Finish())

@@ -5,22 +5,9 @@
 (function (verge) {
   "use strict";
   const { ops, internals } = verge;
-  const fetchListeners = [];
-  const scheduledListeners = [];
-
-  // Service-worker style registration. EventTarget semantics are simplified
-  // to what workers use: 'fetch' and 'scheduled' listeners.
-  function addEventListener(type, listener) {
-    if (typeof listener !== "function" && !(listener && typeof listener.handleEvent === "function")) return;
-    const list = type === "fetch" ? fetchListeners : type === "scheduled" ? scheduledListeners : null;
-    if (list && !list.includes(listener)) list.push(listener);
-  }
-  function removeEventListener(type, listener) {
-    const list = type === "fetch" ? fetchListeners : type === "scheduled" ? scheduledListeners : null;
-    const i = list ? list.indexOf(listener) : -1;
-    if (i >= 0) list.splice(i, 1);
-  }
-  verge.expose({ addEventListener, removeEventListener });
+  // Service-worker style: the global object is an EventTarget (see
+  // webapi/events); FetchEvent comes from there too.
+  const events = internals.events;
 
   // ExecutionContext: ctx.waitUntil and ctx.passThroughOnException.
   class ExecutionContext {
@@ -37,39 +24,7 @@
     get props() { return {}; }
     get [Symbol.toStringTag]() { return "ExecutionContext"; }
   }
-
-  const EventBase = globalThis.Event || class Event {
-    #type;
-    constructor(type) { this.#type = String(type); }
-    get type() { return this.#type; }
-  };
-
-  class FetchEvent extends EventBase {
-    #request; #state;
-    constructor(type, init, state) {
-      super(type);
-      this.#request = init?.request;
-      this.#state = state || { waitUntil: [], passThrough: false, response: null };
-    }
-    get request() { return this.#request; }
-    respondWith(response) {
-      if (!(this instanceof FetchEvent)) throw new TypeError("Illegal invocation");
-      if (this.#state.response) throw new DOMException("FetchEvent.respondWith() has already been called; it can only be called once.", "InvalidStateError");
-      this.#state.response = Promise.resolve(response);
-    }
-    waitUntil(promise) { this.#state.waitUntil.push(Promise.resolve(promise)); }
-    passThroughOnException() { this.#state.passThrough = true; }
-  }
-
-  class ScheduledEvent extends EventBase {
-    #cron; #time; #state;
-    constructor(type, init, state) { super(type); this.#cron = init.cron; this.#time = init.scheduledTime; this.#state = state; }
-    get cron() { return this.#cron; }
-    get scheduledTime() { return this.#time; }
-    waitUntil(promise) { this.#state.waitUntil.push(Promise.resolve(promise)); }
-    noRetry() {}
-  }
-  verge.expose({ FetchEvent, ExecutionContext, ScheduledEvent });
+  verge.expose({ ExecutionContext });
 
   let style = null; // "modules" | "service-worker" | "vercel" | "lambda-edge"
   let entry = null;
@@ -85,7 +40,7 @@
       style = "modules"; entry = new def();
     } else if (typeof def === "function") {
       style = "vercel"; entry = def;
-    } else if (fetchListeners.length) {
+    } else if (events.hasListeners(globalThis, "fetch")) {
       style = "service-worker";
     } else if (mod && typeof mod.handler === "function") {
       style = "lambda-edge"; entry = mod;
@@ -120,12 +75,16 @@
           state.response = Promise.resolve(entry(request, ctx)).then(checkResponse);
           break;
         case "service-worker": {
-          const ev = new FetchEvent("fetch", { request }, state);
-          for (const l of fetchListeners) {
-            if (typeof l === "function") l.call(globalThis, ev); else l.handleEvent(ev);
-          }
-          if (!state.response) throw new TypeError("No response: the 'fetch' event listener did not call event.respondWith().");
-          state.response = state.response.then(checkResponse);
+          const ev = events.newFetchEvent(request, {
+            waitUntil: (p) => state.waitUntil.push(Promise.resolve(p)),
+            passThroughOnException: () => { state.passThrough = true; },
+          });
+          events.dispatch(globalThis, ev, { trusted: true });
+          const result = events.fetchEventResult(ev);
+          if (result.passThroughOnException) state.passThrough = true;
+          for (const p of result.waitUntil || []) state.waitUntil.push(Promise.resolve(p));
+          if (!result.respondWithCalled) throw new TypeError("No response: the 'fetch' event listener did not call event.respondWith().");
+          state.response = Promise.resolve(result.response).then(checkResponse);
           break;
         }
         default:
