@@ -10,10 +10,13 @@ import (
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/encoding"
 	"github.com/verge-edge/verge/webapi/events"
+	"github.com/verge-edge/verge/webapi/fetch"
 	"github.com/verge-edge/verge/webapi/formdata"
 	"github.com/verge-edge/verge/webapi/headers"
+	"github.com/verge-edge/verge/webapi/streams"
 	"github.com/verge-edge/verge/webapi/structuredclone"
 	"github.com/verge-edge/verge/webapi/timers"
+	"github.com/verge-edge/verge/webapi/url"
 )
 
 // Extensions returns the Web API areas in load order; extra extensions
@@ -30,9 +33,12 @@ func Extensions(extra ...engine.Extension) []engine.Extension {
 		encoding.Extension(),
 		events.Extension(),
 		abort.Extension(),
+		streams.Extension(),
 		blob.Extension(),
 		formdata.Extension(),
 		headers.Extension(),
+		url.Extension(),
+		fetch.Extension(),
 		structuredclone.Extension(),
 	}
 	exts = append(exts, extra...)

@@ -32,7 +32,7 @@
   // init runs once after the bundle is evaluated: it finds the handler.
   function init() {
     const mod = globalThis.__verge_entry;
-    delete globalThis.__verge_entry;
+    globalThis.__verge_entry = undefined; // a var: not deletable
     const def = mod && mod.default;
     if (def && typeof def === "object" && typeof def.fetch === "function") {
       style = "modules"; entry = def;
@@ -54,7 +54,7 @@
 
   function checkResponse(r) {
     if (!(r instanceof Response)) {
-      const got = r === undefined ? "undefined" : r === null ? "null" : (r && r.constructor && r.constructor.name) || typeof r;
+      const got = r === null ? "null" : typeof r !== "object" ? typeof r : (r.constructor && r.constructor.name) || "object";
       throw new TypeError(`The handler did not return a Response: got ${got}. Return a Response (or a Promise of one).`);
     }
     return r;

@@ -1,0 +1,33 @@
+// Package abort implements AbortController and AbortSignal in JavaScript
+// (no ops). It needs the events extension loaded before it, and the timers
+// extension for AbortSignal.timeout.
+//
+// Other Web APIs (fetch, streams) observe and abort signals through
+// verge.internals.abort.
+package abort
+
+import (
+	"embed"
+
+	"github.com/verge-edge/verge/engine"
+)
+
+//go:embed *.js
+var scripts embed.FS
+
+// Extension returns the abort Web API.
+func Extension() engine.Extension {
+	return engine.Extension{
+		Name:    "abort",
+		Scripts: []engine.Script{script("abort.js")},
+	}
+}
+
+// script returns one embedded file as a prelude script.
+func script(name string) engine.Script {
+	b, err := scripts.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded: a missing file is a build mistake
+	}
+	return engine.Script{Name: "ext:abort/" + name, Source: string(b)}
+}

@@ -1,0 +1,122 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/verge-edge/verge/engine"
+)
+
+// NewRequest makes the JS Request for an incoming HTTP request. The body is
+// not read here: the worker's stream pulls it from r.Body in chunks. cf is
+// borrowed and becomes request.cf.
+func NewRequest(vm *engine.VM, r *http.Request, url string, cf engine.Value) (engine.Value, error) {
+	st := getState(vm)
+	if st.fns[0].IsUndefined() {
+		return engine.Value{}, errors.New("fetch: the prelude lacks the fetch extension")
+	}
+	flat, err := newFlat(vm, r.Header)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	defer flat.Free()
+	if r.Host != "" {
+		// net/http moves Host out of the header map; workers see it.
+		host := vm.NewString(r.Host)
+		n, _ := flat.Len()
+		flat.SetIndex(n, vm.NewString("host"))
+		flat.SetIndex(n+1, host)
+	}
+	rid := 0
+	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		rid = vm.AddResource(&bodyResource{r: r.Body})
+	}
+	method, u := vm.NewString(r.Method), vm.NewString(url)
+	ridV := vm.NewInt(int64(rid))
+	defer method.Free()
+	defer u.Free()
+	return st.fns[0].Call(vm.Undefined(), method, u, flat, ridV, cf)
+}
+
+// WriteResponse writes the JS Response resp (borrowed) to w: status,
+// headers, then the body, streaming it chunk by chunk (and flushing) when
+// it is a stream. It runs the VM's event loop until the body is done.
+func WriteResponse(ctx context.Context, vm *engine.VM, resp engine.Value, w http.ResponseWriter) error {
+	st := getState(vm)
+	parts, err := st.fns[1].Call(vm.Undefined(), resp)
+	if err != nil {
+		return err
+	}
+	defer parts.Free()
+	get := func(name string) engine.Value {
+		v, _ := parts.Get(name)
+		return v
+	}
+	statusV := get("status")
+	status, _ := statusV.Int()
+	statusV.Free()
+	hv := get("headers")
+	hdr, err := flatHeaders(hv)
+	hv.Free()
+	if err != nil {
+		return err
+	}
+	dst := w.Header()
+	for k, vs := range hdr {
+		dst[k] = vs
+	}
+	bytesV := get("bytes")
+	defer bytesV.Free()
+	if !bytesV.IsNullish() {
+		b, err := bytesV.Bytes()
+		if err != nil {
+			return err
+		}
+		if dst.Get("Content-Length") == "" {
+			dst.Set("Content-Length", strconv.Itoa(len(b)))
+		}
+		w.WriteHeader(int(status))
+		_, err = w.Write(b)
+		return err
+	}
+	pumpV := get("pump")
+	defer pumpV.Free()
+	if pumpV.IsNullish() {
+		w.WriteHeader(int(status))
+		return nil
+	}
+	// A streamed body: the length is unknown unless the worker set it.
+	w.WriteHeader(int(status))
+	wr := &writerResource{w: w}
+	wid := vm.AddResource(wr)
+	defer vm.CloseResource(wid)
+	widV := vm.NewInt(int64(wid))
+	p, err := pumpV.Call(vm.Undefined(), widV)
+	if err != nil {
+		return err
+	}
+	defer p.Free()
+	if err := vm.RunUntil(ctx, func() bool { return p.PromiseState() != engine.PromisePending }); err != nil {
+		return err
+	}
+	if p.PromiseState() == engine.PromiseRejected {
+		reason := p.PromiseResult()
+		defer reason.Free()
+		// The head is out: the only honest signal left is to abort the
+		// connection, so the client sees a truncated body, not a short one.
+		err := vm.ErrorFrom(reason)
+		return &StreamError{Err: err}
+	}
+	return nil
+}
+
+// StreamError is a response body stream that failed after the head was
+// sent.
+type StreamError struct{ Err error }
+
+func (e *StreamError) Error() string { return "response body stream failed: " + e.Err.Error() }
+
+// Unwrap returns the stream's error.
+func (e *StreamError) Unwrap() error { return e.Err }

@@ -1,0 +1,500 @@
+// Package fetch implements Request, Response, the Body mixin and fetch()
+// for workers, and the bridge between net/http and those objects that the
+// worker runtime uses (NewRequest, WriteResponse).
+//
+// Worker code is untrusted: subrequests may reach only http(s) URLs, and
+// never private, loopback or link-local addresses unless the operator's
+// Policy allows the host. The check runs after DNS resolution, in the
+// dialer, so a hostname that resolves to 127.0.0.1 is refused too.
+package fetch
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/verge-edge/verge/engine"
+)
+
+//go:embed fetch.js
+var source string
+
+// Extension returns the fetch Web API. It needs headers, blob, formdata,
+// abort and url before it, and streams for `body`.
+func Extension() engine.Extension {
+	return engine.Extension{
+		Name:    "fetch",
+		Scripts: []engine.Script{{Name: "ext:fetch/fetch.js", Source: source}},
+		Ops: map[string]engine.Op{
+			"fetch_register": opRegister,
+			"fetch_start":    opFetchStart,
+			"fetch_wait":     opFetchWait,
+			"fetch_cancel":   opFetchCancel,
+			"body_read":      opBodyRead,
+			"body_read_all":  opBodyReadAll,
+			"body_close":     opBodyClose,
+			"body_write":     opBodyWrite,
+		},
+	}
+}
+
+// Policy is what a worker's subrequests may do.
+type Policy struct {
+	// AllowHost reports whether host ("name:port" as in the URL) may be
+	// reached even when it resolves to a private or loopback address: the
+	// origins the operator configured.
+	AllowHost func(host string) bool
+	// MaxSubrequests caps fetch() calls per request (0: unlimited).
+	MaxSubrequests int
+	// Client overrides the HTTP client (tests). Its transport is used as
+	// given: the address policy then is the client's business.
+	Client *http.Client
+	// UserAgent is sent when the worker sets none.
+	UserAgent string
+}
+
+type state struct {
+	policy      Policy
+	client      *http.Client // follows redirects
+	noRedirect  *http.Client
+	errRedirect *http.Client
+	count       int
+	fns         [2]engine.Value // newIncoming, responseParts
+	inflight    map[int64]*subrequest
+	next        int64
+}
+
+func (s *state) Release() {
+	s.fns[0].Free()
+	s.fns[1].Free()
+	for _, sr := range s.inflight {
+		sr.cancel()
+	}
+}
+
+const stateKey = "fetch"
+
+func getState(vm *engine.VM) *state {
+	st, _ := vm.State(stateKey).(*state)
+	if st == nil {
+		st = &state{}
+		st.setPolicy(Policy{})
+		vm.SetState(stateKey, st)
+	}
+	return st
+}
+
+// SetPolicy sets the VM's subrequest policy.
+func SetPolicy(vm *engine.VM, p Policy) {
+	getState(vm).setPolicy(p)
+}
+
+// ResetSubrequests starts a new request's subrequest count.
+func ResetSubrequests(vm *engine.VM) { getState(vm).count = 0 }
+
+// Subrequests reports the subrequests of the current request.
+func Subrequests(vm *engine.VM) int { return getState(vm).count }
+
+func (s *state) setPolicy(p Policy) {
+	s.policy = p
+	base := p.Client
+	if base == nil {
+		base = &http.Client{Transport: guardedTransport(p.AllowHost)}
+	}
+	follow := *base
+	follow.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 20 {
+			return errors.New("too many redirects")
+		}
+		return nil
+	}
+	manual := *base
+	manual.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	errc := *base
+	errc.CheckRedirect = func(*http.Request, []*http.Request) error { return errRedirectMode }
+	s.client, s.noRedirect, s.errRedirect = &follow, &manual, &errc
+}
+
+var errRedirectMode = errors.New(`redirect mode is "error"`)
+
+// guardedTransport dials only public addresses, except for allowed hosts.
+func guardedTransport(allow func(string) bool) *http.Transport {
+	open := &net.Dialer{Timeout: 10 * time.Second}
+	guarded := &net.Dialer{Timeout: 10 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("refusing %s: %w", address, err)
+		}
+		if !Public(ap.Addr()) {
+			return &refusedError{addr: ap.Addr()}
+		}
+		return nil
+	}}
+	return &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if allow != nil && allow(addr) {
+				return open.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		},
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+	}
+}
+
+type refusedError struct{ addr netip.Addr }
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("subrequests to %s are not allowed (private, loopback or reserved address; configure it as an origin to allow it)", e.addr)
+}
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// Public reports whether a worker may reach ip without an operator's
+// permission.
+func Public(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() &&
+		!ip.IsLinkLocalMulticast() && !ip.IsMulticast() && !ip.IsUnspecified() &&
+		!ip.IsInterfaceLocalMulticast() && !cgnat.Contains(ip) && !(ip.Is4() && ip.As4()[0] == 0) &&
+		ip != netip.MustParseAddr("255.255.255.255")
+}
+
+func opRegister(c *engine.Call) (engine.Value, error) {
+	if !c.Arg(0).IsFunction() || !c.Arg(1).IsFunction() {
+		return engine.Value{}, engine.TypeError("fetch_register: functions expected")
+	}
+	st := getState(c.VM)
+	st.fns[0].Free()
+	st.fns[1].Free()
+	st.fns = [2]engine.Value{c.Arg(0).Dup(), c.Arg(1).Dup()}
+	return c.VM.Undefined(), nil
+}
+
+// flatHeaders reads a flat [name, value, name, value...] array.
+func flatHeaders(v engine.Value) (http.Header, error) {
+	n, err := v.Len()
+	if err != nil {
+		return nil, err
+	}
+	h := make(http.Header, n/2)
+	for i := 0; i+1 < n; i += 2 {
+		k, err := v.Index(i)
+		if err != nil {
+			return nil, err
+		}
+		ks, err := k.String()
+		k.Free()
+		if err != nil {
+			return nil, err
+		}
+		val, err := v.Index(i + 1)
+		if err != nil {
+			return nil, err
+		}
+		vs, err := val.String()
+		val.Free()
+		if err != nil {
+			return nil, err
+		}
+		h[http.CanonicalHeaderKey(ks)] = append(h[http.CanonicalHeaderKey(ks)], vs)
+	}
+	return h, nil
+}
+
+// newFlat makes the flat header array JS expects (lowercase names).
+func newFlat(vm *engine.VM, h http.Header) (engine.Value, error) {
+	items := make([]string, 0, 2*len(h))
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		for _, v := range vs {
+			items = append(items, lk, v)
+		}
+	}
+	return vm.NewStringArray(items)
+}
+
+type subrequest struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	res    *http.Response
+	err    error
+}
+
+func opFetchStart(c *engine.Call) (engine.Value, error) {
+	vm := c.VM
+	st := getState(vm)
+	if st.policy.MaxSubrequests > 0 && st.count >= st.policy.MaxSubrequests {
+		return engine.Value{}, engine.TypeError("Too many subrequests: the limit is %d per request.", st.policy.MaxSubrequests)
+	}
+	method, err := c.String(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	url, err := c.String(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	hdr, err := flatHeaders(c.Arg(2))
+	if err != nil {
+		return engine.Value{}, err
+	}
+	var body []byte
+	if !c.Arg(3).IsNullish() {
+		if body, err = c.Bytes(3); err != nil {
+			return engine.Value{}, err
+		}
+	}
+	mode, err := c.String(4)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	ctx, cancel := context.WithCancel(vm.Context())
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	if err != nil {
+		cancel()
+		return engine.Value{}, engine.TypeError("Invalid request: %v", err)
+	}
+	if body != nil {
+		req.Body = io.NopCloser(strings.NewReader(string(body)))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(body))), nil }
+	}
+	req.Header = hdr
+	req.Host = hdr.Get("Host")
+	req.Header.Del("Host")
+	if req.Header.Get("User-Agent") == "" && st.policy.UserAgent != "" {
+		req.Header.Set("User-Agent", st.policy.UserAgent)
+	}
+	client := st.client
+	switch mode {
+	case "manual":
+		client = st.noRedirect
+	case "error":
+		client = st.errRedirect
+	}
+	st.count++
+	st.next++
+	id := st.next
+	sr := &subrequest{cancel: cancel, done: make(chan struct{})}
+	if st.inflight == nil {
+		st.inflight = map[int64]*subrequest{}
+	}
+	st.inflight[id] = sr
+	go func() {
+		sr.res, sr.err = client.Do(req)
+		close(sr.done)
+	}()
+	return vm.NewInt(id), nil
+}
+
+func opFetchWait(c *engine.Call) (engine.Value, error) {
+	id, err := c.Int(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	st := getState(c.VM)
+	sr, ok := st.inflight[id]
+	if !ok {
+		return engine.Value{}, engine.TypeError("fetch_wait: unknown subrequest")
+	}
+	return c.Async(func(ctx context.Context) engine.Completion {
+		select {
+		case <-sr.done:
+		case <-ctx.Done():
+			sr.cancel()
+			<-sr.done
+		}
+		return func(vm *engine.VM) (engine.Value, error) {
+			delete(st.inflight, id)
+			if sr.err != nil {
+				sr.cancel()
+				var re *refusedError
+				if errors.As(sr.err, &re) {
+					return engine.Value{}, engine.TypeError("Fetch failed: %v", re)
+				}
+				if errors.Is(sr.err, errRedirectMode) {
+					return engine.Value{}, engine.TypeError("Fetch failed: a redirect was returned and the request's redirect mode is \"error\"")
+				}
+				return engine.Value{}, engine.TypeError("Network connection lost: %v", sr.err)
+			}
+			return responseValue(vm, sr)
+		}
+	})
+}
+
+func responseValue(vm *engine.VM, sr *subrequest) (engine.Value, error) {
+	res := sr.res
+	obj := vm.NewObject()
+	obj.Set("status", vm.NewInt(int64(res.StatusCode)))
+	obj.Set("statusText", vm.NewString(strings.TrimSpace(strings.TrimPrefix(res.Status, fmt.Sprint(res.StatusCode)))))
+	h, err := newFlat(vm, res.Header)
+	if err != nil {
+		obj.Free()
+		return engine.Value{}, err
+	}
+	obj.Set("headers", h)
+	obj.Set("url", vm.NewString(res.Request.URL.String()))
+	obj.Set("redirected", vm.NewBool(res.Request.URL.String() != sr.firstURL()))
+	rid := 0
+	if res.Body != nil && res.Body != http.NoBody {
+		rid = vm.AddResource(&bodyResource{r: res.Body, cancel: sr.cancel})
+	} else {
+		sr.cancel()
+	}
+	obj.Set("rid", vm.NewInt(int64(rid)))
+	return obj, nil
+}
+
+func (sr *subrequest) firstURL() string {
+	r := sr.res.Request
+	for r.Response != nil && r.Response.Request != nil {
+		r = r.Response.Request
+	}
+	return r.URL.String()
+}
+
+func opFetchCancel(c *engine.Call) (engine.Value, error) {
+	id, err := c.Int(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	if sr, ok := getState(c.VM).inflight[id]; ok {
+		sr.cancel()
+	}
+	return c.VM.Undefined(), nil
+}
+
+// bodyResource is a body read from Go in chunks. Only one read is in
+// flight at a time (the JS stream pulls one chunk at a time).
+type bodyResource struct {
+	mu     sync.Mutex
+	r      io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *bodyResource) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cancel != nil {
+		b.cancel()
+	}
+	return b.r.Close()
+}
+
+const chunkSize = 64 << 10
+
+func body(c *engine.Call) (int, *bodyResource, error) {
+	id, err := c.Int(0)
+	if err != nil {
+		return 0, nil, err
+	}
+	r, ok := c.VM.Resource(int(id))
+	br, ok2 := r.(*bodyResource)
+	if !ok || !ok2 {
+		return 0, nil, engine.TypeError("body: the body was closed")
+	}
+	return int(id), br, nil
+}
+
+func opBodyRead(c *engine.Call) (engine.Value, error) {
+	_, br, err := body(c)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return c.Async(func(ctx context.Context) engine.Completion {
+		buf := make([]byte, chunkSize)
+		br.mu.Lock()
+		n, err := io.ReadAtLeast(br.r, buf, 1)
+		br.mu.Unlock()
+		return func(vm *engine.VM) (engine.Value, error) {
+			if n > 0 {
+				return vm.NewBytes(buf[:n]), nil
+			}
+			if err == io.EOF {
+				return vm.Null(), nil
+			}
+			return engine.Value{}, engine.TypeError("Network connection lost: %v", err)
+		}
+	})
+}
+
+func opBodyReadAll(c *engine.Call) (engine.Value, error) {
+	id, br, err := body(c)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return c.Async(func(ctx context.Context) engine.Completion {
+		br.mu.Lock()
+		b, err := io.ReadAll(br.r)
+		br.mu.Unlock()
+		return func(vm *engine.VM) (engine.Value, error) {
+			vm.CloseResource(id)
+			if err != nil {
+				return engine.Value{}, engine.TypeError("Network connection lost: %v", err)
+			}
+			return vm.NewBytes(b), nil
+		}
+	})
+}
+
+func opBodyClose(c *engine.Call) (engine.Value, error) {
+	id, err := c.Int(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	if r, ok := c.VM.Resource(int(id)); ok {
+		if _, isBody := r.(*bodyResource); isBody {
+			c.VM.CloseResource(int(id))
+		}
+	}
+	return c.VM.Undefined(), nil
+}
+
+// writerResource is a response being streamed to the client.
+type writerResource struct {
+	w       http.ResponseWriter
+	written int64
+	err     error
+}
+
+func opBodyWrite(c *engine.Call) (engine.Value, error) {
+	id, err := c.Int(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	r, _ := c.VM.Resource(int(id))
+	wr, ok := r.(*writerResource)
+	if !ok {
+		return engine.Value{}, engine.TypeError("body_write: unknown writer")
+	}
+	b, err := c.View(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	if wr.err != nil {
+		return engine.Value{}, engine.TypeError("Network connection lost: %v", wr.err)
+	}
+	n, err := wr.w.Write(b)
+	wr.written += int64(n)
+	if err != nil {
+		wr.err = err
+		return engine.Value{}, engine.TypeError("Network connection lost: %v", err)
+	}
+	if f, ok := wr.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return c.VM.Undefined(), nil
+}

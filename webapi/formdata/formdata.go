@@ -1,0 +1,32 @@
+// Package formdata implements FormData in JavaScript (no ops), and the
+// multipart/form-data and application/x-www-form-urlencoded codecs that
+// fetch's Body mixin uses through verge.internals.formdata.
+//
+// It loads after events and blob.
+package formdata
+
+import (
+	"embed"
+
+	"github.com/verge-edge/verge/engine"
+)
+
+//go:embed *.js
+var scripts embed.FS
+
+// Extension returns the formdata Web API.
+func Extension() engine.Extension {
+	return engine.Extension{
+		Name:    "formdata",
+		Scripts: []engine.Script{script("formdata.js")},
+	}
+}
+
+// script returns one embedded file as a prelude script.
+func script(name string) engine.Script {
+	b, err := scripts.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded: a missing file is a build mistake
+	}
+	return engine.Script{Name: "ext:formdata/" + name, Source: string(b)}
+}

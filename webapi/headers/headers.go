@@ -1,0 +1,30 @@
+// Package headers implements the Fetch Standard's Headers class in
+// JavaScript (no ops). fetch builds guarded Headers (request, response,
+// immutable) and reads them back as lists through verge.internals.headers.
+package headers
+
+import (
+	"embed"
+
+	"github.com/verge-edge/verge/engine"
+)
+
+//go:embed *.js
+var scripts embed.FS
+
+// Extension returns the headers Web API.
+func Extension() engine.Extension {
+	return engine.Extension{
+		Name:    "headers",
+		Scripts: []engine.Script{script("headers.js")},
+	}
+}
+
+// script returns one embedded file as a prelude script.
+func script(name string) engine.Script {
+	b, err := scripts.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded: a missing file is a build mistake
+	}
+	return engine.Script{Name: "ext:headers/" + name, Source: string(b)}
+}
