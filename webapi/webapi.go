@@ -8,6 +8,7 @@ import (
 	"github.com/verge-edge/verge/webapi/blob"
 	"github.com/verge-edge/verge/webapi/bootstrap"
 	"github.com/verge-edge/verge/webapi/console"
+	"github.com/verge-edge/verge/webapi/crypto"
 	"github.com/verge-edge/verge/webapi/encoding"
 	"github.com/verge-edge/verge/webapi/events"
 	"github.com/verge-edge/verge/webapi/fetch"
@@ -39,6 +40,7 @@ func Extensions(extra ...engine.Extension) []engine.Extension {
 		headers.Extension(),
 		url.Extension(),
 		fetch.Extension(),
+		crypto.Extension(),
 		structuredclone.Extension(),
 	}
 	exts = append(exts, extra...)
