@@ -7,6 +7,7 @@ import (
 	"github.com/verge-edge/verge/webapi/abort"
 	"github.com/verge-edge/verge/webapi/blob"
 	"github.com/verge-edge/verge/webapi/bootstrap"
+	"github.com/verge-edge/verge/webapi/compression"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/crypto"
 	"github.com/verge-edge/verge/webapi/encoding"
@@ -35,6 +36,7 @@ func Extensions(extra ...engine.Extension) []engine.Extension {
 		events.Extension(),
 		abort.Extension(),
 		streams.Extension(),
+		compression.Extension(),
 		blob.Extension(),
 		formdata.Extension(),
 		headers.Extension(),

@@ -56,9 +56,11 @@ func Extension() engine.Extension {
 	}
 }
 
-func notSupported(f string, a ...any) error  { return engine.DOMException("NotSupportedError", f, a...) }
-func dataError(f string, a ...any) error     { return engine.DOMException("DataError", f, a...) }
-func invalidAccess(f string, a ...any) error { return engine.DOMException("InvalidAccessError", f, a...) }
+func notSupported(f string, a ...any) error { return engine.DOMException("NotSupportedError", f, a...) }
+func dataError(f string, a ...any) error    { return engine.DOMException("DataError", f, a...) }
+func invalidAccess(f string, a ...any) error {
+	return engine.DOMException("InvalidAccessError", f, a...)
+}
 func operationError(f string, a ...any) error {
 	return engine.DOMException("OperationError", f, a...)
 }

@@ -469,10 +469,10 @@
 
   // ---- TransformStream ----
   class TransformStreamDefaultController {
-    #rc; #onTerminate;
-    constructor(rc, onTerminate) { this.#rc = rc; this.#onTerminate = onTerminate; }
+    #rc; #onTerminate; #afterEnqueue;
+    constructor(rc, onTerminate, afterEnqueue) { this.#rc = rc; this.#onTerminate = onTerminate; this.#afterEnqueue = afterEnqueue; }
     get desiredSize() { return this.#rc.desiredSize; }
-    enqueue(chunk) { this.#rc.enqueue(chunk); }
+    enqueue(chunk) { this.#rc.enqueue(chunk); this.#afterEnqueue(); }
     error(e) { this.#rc.error(e); this.#onTerminate(e); }
     terminate() { try { this.#rc.close(); } catch {} this.#onTerminate(new TypeError("The transform stream was terminated.")); }
     get [Symbol.toStringTag]() { return "TransformStreamDefaultController"; }
@@ -484,31 +484,41 @@
       transformer = transformer ?? {};
       if (transformer.readableType !== undefined || transformer.writableType !== undefined) throw new RangeError("Invalid transformer type");
       let rc, ctl, writableCtl;
-      let backpressure = deferred();
+      // Backpressure, as the spec's [[backpressure]] flag: set while the
+      // readable side is full (initially, with its highWaterMark of 0),
+      // cleared by pull.
+      let backpressure = true;
+      let change = deferred();
+      const setBackpressure = (on) => {
+        if (on === backpressure) return;
+        backpressure = on;
+        if (!on) change.resolve(); else change = deferred();
+      };
       const onTerminate = (e) => writableCtl?.error(e);
       this.#readable = new ReadableStream({
         start(c) { rc = c; },
-        pull() { backpressure.resolve(); },
+        pull() { setBackpressure(false); },
         cancel(reason) {
           writableCtl?.error(reason);
           return transformer.cancel ? transformer.cancel(reason) : undefined;
         },
       }, readableStrategy ?? { highWaterMark: 0 });
-      ctl = new TransformStreamDefaultController(rc, onTerminate);
+      ctl = new TransformStreamDefaultController(rc, onTerminate, () => {
+        if (rc.desiredSize !== null && rc.desiredSize <= 0) setBackpressure(true);
+      });
       const transform = typeof transformer.transform === "function"
         ? (chunk) => transformer.transform(chunk, ctl)
         : (chunk) => ctl.enqueue(chunk);
       this.#writable = new WritableStream({
         start(c) { writableCtl = c; },
         async write(chunk) {
-          if (rc.desiredSize !== null && rc.desiredSize <= 0) {
-            await backpressure.promise;
-            backpressure = deferred();
-          }
-          await transform(chunk);
+          while (backpressure) await change.promise;
+          try { await transform(chunk); } catch (e) { try { rc.error(e); } catch {} throw e; }
         },
         async close() {
-          if (typeof transformer.flush === "function") await transformer.flush(ctl);
+          try {
+            if (typeof transformer.flush === "function") await transformer.flush(ctl);
+          } catch (e) { try { rc.error(e); } catch {} throw e; }
           try { rc.close(); } catch {}
         },
         abort(reason) { rc.error(reason); },
