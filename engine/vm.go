@@ -294,6 +294,15 @@ func (vm *VM) MemoryUsage() int64 {
 	return (*lib.TJSMemoryUsage)(unsafePointer(p)).Fmalloc_size
 }
 
+// SetMemoryLimit caps the VM's heap in bytes (0: no limit).
+func (vm *VM) SetMemoryLimit(n int) {
+	lim := libc.Tsize_t(n)
+	if n <= 0 {
+		lim = ^libc.Tsize_t(0)
+	}
+	lib.XJS_SetMemoryLimit(vm.tls, vm.rt, lim)
+}
+
 // RunGC runs the garbage collector.
 func (vm *VM) RunGC() { lib.XJS_RunGC(vm.tls, vm.rt) }
 

@@ -40,10 +40,14 @@ type isolate struct {
 
 func (w *Worker) newIsolate() (*isolate, error) {
 	cfg := &w.cfg
-	vm, err := engine.New(engine.Options{Prelude: cfg.Prelude, MemoryLimit: cfg.Limits.Memory})
+	vm, err := cfg.Spares.Get()
+	if vm == nil && err == nil {
+		vm, err = engine.New(engine.Options{Prelude: cfg.Prelude})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("worker %s: %w", cfg.Name, err)
 	}
+	vm.SetMemoryLimit(cfg.Limits.Memory)
 	iso := &isolate{w: w, vm: vm}
 	if err := iso.load(); err != nil {
 		iso.close()

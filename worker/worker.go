@@ -49,6 +49,8 @@ type Config struct {
 	Fetch fetch.Policy
 	// Prelude is the Web API prelude shared by all workers of the process.
 	Prelude *engine.Prelude
+	// Spares, when set, provides blank VMs made ahead of time.
+	Spares *Spares
 	// Console receives console.* output; Log receives runtime errors.
 	Console console.Sink
 	Log     *slog.Logger

@@ -577,6 +577,15 @@ func crypt(c *engine.Call, encrypt bool) (engine.Value, error) {
 		}
 		out = make([]byte, len(data))
 		cipher.NewCTR(block, counter).XORKeyStream(out, data)
+	case "AES-KW":
+		if encrypt {
+			out, err = aesKeyWrap(k.secret, data)
+		} else {
+			out, err = aesKeyUnwrap(k.secret, data)
+		}
+		if err != nil {
+			return engine.Value{}, err
+		}
 	case "RSA-OAEP":
 		h, _, err := hashOf(k.hash)
 		if err != nil {
@@ -638,11 +647,45 @@ func opDerive(c *engine.Call) (engine.Value, error) {
 			return engine.Value{}, operationError("%v", err)
 		}
 	case "ECDH":
-		return engine.Value{}, notSupported("ECDH deriveBits is not supported yet")
+		if k.ec == nil {
+			return engine.Value{}, invalidAccess("ECDH needs a private key")
+		}
+		pub, err := peerKey(c.VM, p)
+		if err != nil {
+			return engine.Value{}, err
+		}
+		if pub.alg != "ECDH" || pub.ecPub == nil || pub.curve != k.curve {
+			return engine.Value{}, invalidAccess("the public key must be an ECDH key on %s", k.curve)
+		}
+		priv, err1 := k.ec.ECDH()
+		pk, err2 := pub.ecPub.ECDH()
+		if err1 != nil || err2 != nil {
+			return engine.Value{}, operationError("invalid ECDH key")
+		}
+		secret, err := priv.ECDH(pk)
+		if err != nil {
+			return engine.Value{}, operationError("%v", err)
+		}
+		if n > len(secret) {
+			return engine.Value{}, operationError("length is longer than the shared secret")
+		}
+		out = secret[:n]
 	default:
 		return engine.Value{}, invalidAccess("%s keys cannot derive bits", k.alg)
 	}
 	return c.VM.NewBytes(out), nil
+}
+
+// peerKey finds the Go key of params.public, a CryptoKey whose id the JS
+// side put in params.publicId.
+func peerKey(vm *engine.VM, p params) (*key, error) {
+	id := p.int("publicId")
+	r, ok := vm.Resource(id)
+	k, ok2 := r.(*key)
+	if !ok || !ok2 {
+		return nil, engine.TypeError("ECDH: public must be a CryptoKey")
+	}
+	return k, nil
 }
 
 func opRelease(c *engine.Call) (engine.Value, error) {

@@ -113,6 +113,21 @@
     return { ...norm, hash: norm.hash ?? key.algorithm.hash?.name, namedCurve: key.algorithm.namedCurve };
   }
 
+  // ECDH's params.public is a CryptoKey; the op needs its id.
+  function withPeer(norm) {
+    if (norm.name !== "ECDH") return norm;
+    return { ...norm, publicId: keyId(norm.public) };
+  }
+  const ecdhBits = (key) => ({ "P-256": 256, "P-384": 384, "P-521": 528 })[key.algorithm.namedCurve];
+
+  // crypt encrypts (encrypt, wrapKey) or decrypts (decrypt, unwrapKey).
+  function crypt(algorithm, key, data, usage) {
+    const norm = normalize(algorithm);
+    need(key, norm.name, usage);
+    const op = usage === "encrypt" || usage === "wrapKey" ? ops.crypto_encrypt : ops.crypto_decrypt;
+    return op(keyId(key), keyParams(key, norm), bytes(data));
+  }
+
   class SubtleCrypto {
     constructor(k) { if (k !== KEY) throw new TypeError("Illegal constructor"); }
     get [Symbol.toStringTag]() { return "SubtleCrypto"; }
@@ -176,20 +191,12 @@
       need(key, norm.name, "verify");
       return ops.crypto_verify(keyId(key), keyParams(key, norm), bytes(signature, "signature"), bytes(data));
     }),
-    encrypt: async(function (algorithm, key, data) {
-      const norm = normalize(algorithm);
-      need(key, norm.name, "encrypt");
-      return ops.crypto_encrypt(keyId(key), keyParams(key, norm), bytes(data));
-    }),
-    decrypt: async(function (algorithm, key, data) {
-      const norm = normalize(algorithm);
-      need(key, norm.name, "decrypt");
-      return ops.crypto_decrypt(keyId(key), keyParams(key, norm), bytes(data));
-    }),
+    encrypt: async(function (algorithm, key, data) { return crypt(algorithm, key, data, "encrypt"); }),
+    decrypt: async(function (algorithm, key, data) { return crypt(algorithm, key, data, "decrypt"); }),
     deriveBits: async(function (algorithm, key, length) {
       const norm = normalize(algorithm);
       need(key, norm.name, "deriveBits");
-      return ops.crypto_derive(keyId(key), norm, Number(length));
+      return ops.crypto_derive(keyId(key), withPeer(norm), length == null ? ecdhBits(key) : Number(length));
     }),
     deriveKey: async(async function (algorithm, key, derivedAlg, extractable, usages) {
       const norm = normalize(algorithm);
@@ -198,16 +205,16 @@
       let length = target.length;
       if (target.name === "HMAC" && !length) length = { "SHA-1": 512, "SHA-256": 512, "SHA-384": 1024, "SHA-512": 1024 }[target.hash];
       if (!length) throw new TypeError("deriveKey: the derived key algorithm needs a length");
-      const bits = ops.crypto_derive(keyId(key), norm, length);
+      const bits = ops.crypto_derive(keyId(key), withPeer(norm), length);
       return this.importKey("raw", bits, derivedAlg, extractable, usages);
     }),
     wrapKey: async(async function (format, key, wrappingKey, wrapAlgorithm) {
       let data = await this.exportKey(format, key);
       if (format === "jwk") data = new TextEncoder().encode(JSON.stringify(data));
-      return this.encrypt(wrapAlgorithm, wrappingKey, data);
+      return crypt(wrapAlgorithm, wrappingKey, data, "wrapKey");
     }),
     unwrapKey: async(async function (format, wrapped, unwrappingKey, unwrapAlgorithm, keyAlgorithm, extractable, usages) {
-      let data = await this.decrypt(unwrapAlgorithm, unwrappingKey, wrapped);
+      let data = crypt(unwrapAlgorithm, unwrappingKey, wrapped, "unwrapKey");
       if (format === "jwk") data = JSON.parse(new TextDecoder().decode(data));
       return this.importKey(format, data, keyAlgorithm, extractable, usages);
     }),
