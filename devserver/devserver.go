@@ -9,7 +9,6 @@ package devserver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -160,6 +159,19 @@ func loadConfig(entry string) (*config.Config, error) {
 func (s *Server) rebuild() {
 	start := time.Now()
 	v := &version{}
+	if st, err := os.Stat(s.opts.Entry); err == nil && st.IsDir() {
+		// verge.toml may have changed too; a broken one keeps the old.
+		cfg, err := config.Load(s.opts.Entry)
+		if err != nil {
+			s.printf("✘ %v\n", err)
+			if old := s.current.Load(); old != nil && old.w != nil {
+				s.printf("  (still serving the last good version)\n")
+				return
+			}
+		} else {
+			s.cfg = cfg
+		}
+	}
 	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true})
 	if err == nil {
 		v.w, err = worker.New(s.workerConfig(res))
@@ -409,5 +421,3 @@ func (r *recorder) Started() bool { return r.started }
 
 // Unwrap lets http.ResponseController reach the connection.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-var errClosed = errors.New("closed")

@@ -2,11 +2,11 @@ package worker
 
 import (
 	"io"
-	"time"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func benchPrelude(b *testing.B) Config {

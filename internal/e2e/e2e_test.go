@@ -319,3 +319,21 @@ func TestCPULimit(t *testing.T) {
 		t.Fatalf("after the limit: %d %q", r.status, r.body)
 	}
 }
+
+func TestConfigReload(t *testing.T) {
+	dir := writeWorker(t, map[string]string{
+		"verge.toml": "name = \"cfg\"\nmain = \"w.js\"\n[vars]\nMSG = \"one\"\n",
+		"w.js":       `export default { fetch: (r, env) => new Response(env.MSG) }`,
+	})
+	d := start(t, devserver.Options{Entry: dir, Watch: true})
+	if r := get(t, d.URL()+"/"); r.body != "one" {
+		t.Fatalf("body %q", r.body)
+	}
+	os.WriteFile(filepath.Join(dir, "verge.toml"), []byte("name = \"cfg\"\nmain = \"w.js\"\n[vars]\nMSG = \"two\"\n"), 0o644)
+	eventually(t, "reload after verge.toml edit", func() bool { return get(t, d.URL()+"/").body == "two" })
+	os.WriteFile(filepath.Join(dir, "verge.toml"), []byte("name = \"cfg\"\nmian = \"w.js\"\n"), 0o644)
+	eventually(t, "config error report", func() bool { return strings.Contains(d.out.String(), `did you mean "main"`) })
+	if r := get(t, d.URL()+"/"); r.body != "two" {
+		t.Errorf("after a broken verge.toml: %q", r.body)
+	}
+}
