@@ -83,3 +83,11 @@ func decodeUTF8(b []byte, fatal, stream bool) (s string, tail int, ok bool) {
 	}
 	return string(out), 0, ok
 }
+
+// DecodeUTF8 is the WHATWG "UTF-8 decode without BOM": each maximal
+// ill-formed subsequence becomes one U+FFFD. Other Web API areas (URL form
+// decoding) use it so that all of them replace the same way.
+func DecodeUTF8(b []byte) string {
+	s, _, _ := decodeUTF8(b, false, false)
+	return s
+}

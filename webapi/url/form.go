@@ -3,6 +3,8 @@ package url
 import (
 	"strings"
 
+	"github.com/verge-edge/verge/webapi/encoding"
+
 	"github.com/verge-edge/verge/engine"
 )
 
@@ -81,50 +83,5 @@ func unhex(c byte) byte {
 // appendUTF8 appends b to dst, replacing each maximal subpart of an
 // ill-formed sequence with U+FFFD (WHATWG "UTF-8 decode without BOM").
 func appendUTF8(dst, b []byte) []byte {
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < 0x80 {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		need, lo, hi := 0, byte(0x80), byte(0xBF)
-		switch {
-		case c >= 0xC2 && c <= 0xDF:
-			need = 1
-		case c >= 0xE0 && c <= 0xEF:
-			need = 2
-			if c == 0xE0 {
-				lo = 0xA0
-			} else if c == 0xED {
-				hi = 0x9F
-			}
-		case c >= 0xF0 && c <= 0xF4:
-			need = 3
-			if c == 0xF0 {
-				lo = 0x90
-			} else if c == 0xF4 {
-				hi = 0x8F
-			}
-		default:
-			dst = append(dst, "\uFFFD"...)
-			i++
-			continue
-		}
-		j := i + 1
-		for ; need > 0; need-- {
-			if j >= len(b) || b[j] < lo || b[j] > hi {
-				break
-			}
-			lo, hi = 0x80, 0xBF
-			j++
-		}
-		if need == 0 {
-			dst = append(dst, b[i:j]...)
-		} else {
-			dst = append(dst, "\uFFFD"...)
-		}
-		i = j
-	}
-	return dst
+	return append(dst, encoding.DecodeUTF8(b)...)
 }
