@@ -59,7 +59,7 @@ CAPNP
 # Startup: time from exec to first response.
 startup() { # cmd...
   local t0 t1; t0=$(date +%s%N)
-  "$@" & local pid=$!; pids+=($pid)
+  "$@" >/dev/null 2>&1 & local pid=$!; pids+=($pid)
   wait_port "$PORT" >/dev/null; t1=$(date +%s%N)
   kill "$pid"; wait "$pid" 2>/dev/null || true
   echo $(( (t1 - t0) / 1000000 ))
@@ -85,7 +85,7 @@ PORT=8791; workerd_start=$(startup taskset -c 0 node_modules/.bin/workerd serve 
   echo
   echo "Date: $(date -u +%Y-%m-%d). Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)."
   echo "Each server pinned to CPU 0 (taskset), wrk pinned to CPU 1: 1 thread, $CONNS connections, ${DUR}s after a 2s warm-up."
-  echo "workerd $(node_modules/.bin/workerd --version 2>/dev/null | head -1). Reproduce: \`bench/run.sh\`."
+  echo "$(node_modules/.bin/workerd --version 2>/dev/null | head -1). Reproduce: \`bench/run.sh\`."
   echo
   echo "| server | requests/s | p50 | p99 | RSS MiB |"
   echo "|---|---|---|---|---|"

@@ -216,7 +216,12 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 	if s.opts.Limits != nil {
 		lim = *s.opts.Limits
 	}
+	var origin *url.URL
+	if s.cfg.Origin != "" {
+		origin, _ = url.Parse(s.cfg.Origin) // validated by config
+	}
 	return worker.Config{
+		Origin:    origin,
 		Name:      s.cfg.Name,
 		Code:      res.Code,
 		SourceMap: res.SourceMap,

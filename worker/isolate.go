@@ -161,9 +161,29 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 	resp := respP.PromiseResult()
 	defer resp.Free()
 	if respP.PromiseState() == engine.PromiseRejected {
-		return vm.ErrorFrom(resp)
+		err := vm.ErrorFrom(resp)
+		if iso.passThroughRequested(result) {
+			return &passThrough{err}
+		}
+		return err
 	}
 	return fetch.WriteResponse(ctx, vm, resp, rw)
+}
+
+// passThroughRequested reports whether the handler called
+// passThroughOnException().
+func (iso *isolate) passThroughRequested(result engine.Value) bool {
+	f, err := result.Get("passThrough")
+	if err != nil {
+		return false
+	}
+	defer f.Free()
+	v, err := f.Call(result)
+	if err != nil {
+		return false
+	}
+	defer v.Free()
+	return v.Bool()
 }
 
 // keepDone stores the promise of the request's waitUntil work.

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"sync"
 
 	"github.com/verge-edge/verge/engine"
@@ -54,6 +56,10 @@ type Config struct {
 	// Console receives console.* output; Log receives runtime errors.
 	Console console.Sink
 	Log     *slog.Logger
+	// Origin, when set, is where a request goes if the worker called
+	// ctx.passThroughOnException() and then threw (as on Cloudflare, where
+	// it falls through to the origin).
+	Origin *url.URL
 	// Dev makes error responses show the exception and stack, as wrangler
 	// dev does; in production they show only the error code.
 	Dev bool
@@ -210,8 +216,35 @@ func (w *Worker) Serve(rw http.ResponseWriter, r *http.Request, info RequestInfo
 	}()
 	if err := iso.serve(ctx, rw, r, info); err != nil {
 		discard = isLimit(err)
+		var pt *passThrough
+		if errors.As(err, &pt) && w.cfg.Origin != nil {
+			w.log.Warn("worker threw; passing the request through to the origin", "worker", w.cfg.Name, "err", w.FormatError(pt.err))
+			w.proxy(rw, r)
+			return
+		}
 		w.fail(rw, r, err)
 	}
+}
+
+// passThrough is an exception thrown after ctx.passThroughOnException().
+type passThrough struct{ err error }
+
+func (p *passThrough) Error() string { return p.err.Error() }
+func (p *passThrough) Unwrap() error { return p.err }
+
+// proxy forwards the request to the origin unchanged.
+func (w *Worker) proxy(rw http.ResponseWriter, r *http.Request) {
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(w.cfg.Origin)
+			pr.Out.Host = r.Host
+		},
+		ErrorHandler: func(rw http.ResponseWriter, r *http.Request, err error) {
+			w.log.Error("origin unreachable", "worker", w.cfg.Name, "origin", w.cfg.Origin.String(), "err", err)
+			http.Error(rw, "verge: origin unreachable", http.StatusBadGateway)
+		},
+	}
+	rp.ServeHTTP(rw, r)
 }
 
 // finishWaitUntil lets ctx.waitUntil work finish after the response, then

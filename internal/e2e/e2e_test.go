@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -335,5 +336,28 @@ func TestConfigReload(t *testing.T) {
 	eventually(t, "config error report", func() bool { return strings.Contains(d.out.String(), `did you mean "main"`) })
 	if r := get(t, d.URL()+"/"); r.body != "two" {
 		t.Errorf("after a broken verge.toml: %q", r.body)
+	}
+}
+
+func TestPassThroughOnException(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Write([]byte("origin got " + r.Method + " " + r.URL.Path + " " + string(b)))
+	}))
+	defer origin.Close()
+	dir := writeWorker(t, map[string]string{
+		"verge.toml": "name = \"pt\"\nmain = \"w.js\"\norigin = \"" + origin.URL + "\"\n",
+		"w.js": `export default { fetch(req, env, ctx) {
+			const p = new URL(req.url).pathname;
+			if (p === "/pass") ctx.passThroughOnException();
+			throw new Error("worker bug");
+		} }`,
+	})
+	d := start(t, devserver.Options{Entry: dir})
+	if r := do(t, "POST", d.URL()+"/pass", strings.NewReader("body"), nil); r.status != 200 || r.body != "origin got POST /pass body" {
+		t.Errorf("pass through: %d %q", r.status, r.body)
+	}
+	if r := get(t, d.URL()+"/nopass"); r.status != 500 {
+		t.Errorf("without passThroughOnException: %d %q", r.status, r.body)
 	}
 }
