@@ -13,17 +13,24 @@ import (
 )
 
 // registration holds the runtime functions worker.js hands to Go.
-type registration struct{ init, dispatch engine.Value }
+type registration struct{ init, dispatch, done, passThrough engine.Value }
 
-func (r *registration) Release() { r.init.Free(); r.dispatch.Free() }
+func (r *registration) Release() {
+	r.init.Free()
+	r.dispatch.Free()
+	r.done.Free()
+	r.passThrough.Free()
+}
 
 const stateKey = "worker.registration"
 
 func opRegister(c *engine.Call) (engine.Value, error) {
-	if !c.Arg(0).IsFunction() || !c.Arg(1).IsFunction() {
-		return engine.Value{}, engine.TypeError("worker_register: functions expected")
+	for i := 0; i < 4; i++ {
+		if !c.Arg(i).IsFunction() {
+			return engine.Value{}, engine.TypeError("worker_register: functions expected")
+		}
 	}
-	c.VM.SetState(stateKey, &registration{c.Arg(0).Dup(), c.Arg(1).Dup()})
+	c.VM.SetState(stateKey, &registration{c.Arg(0).Dup(), c.Arg(1).Dup(), c.Arg(2).Dup(), c.Arg(3).Dup()})
 	return c.VM.Undefined(), nil
 }
 
@@ -153,12 +160,18 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 		return err
 	}
 	defer respP.Free()
-	err = vm.RunUntil(ctx, func() bool { return respP.PromiseState() != engine.PromisePending })
+	if respP.PromiseState() != engine.NotAPromise {
+		err = vm.RunUntil(ctx, func() bool { return respP.PromiseState() != engine.PromisePending })
+	}
 	iso.keepDone(result)
 	if err != nil {
 		return err
 	}
-	resp := respP.PromiseResult()
+	resp := respP.Dup()
+	if respP.PromiseState() != engine.NotAPromise {
+		resp.Free()
+		resp = respP.PromiseResult()
+	}
 	defer resp.Free()
 	if respP.PromiseState() == engine.PromiseRejected {
 		err := vm.ErrorFrom(resp)
@@ -172,13 +185,8 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 
 // passThroughRequested reports whether the handler called
 // passThroughOnException().
-func (iso *isolate) passThroughRequested(result engine.Value) bool {
-	f, err := result.Get("passThrough")
-	if err != nil {
-		return false
-	}
-	defer f.Free()
-	v, err := f.Call(result)
+func (iso *isolate) passThroughRequested(state engine.Value) bool {
+	v, err := iso.reg.passThrough.Call(iso.vm.Undefined(), state)
 	if err != nil {
 		return false
 	}
@@ -186,17 +194,13 @@ func (iso *isolate) passThroughRequested(result engine.Value) bool {
 	return v.Bool()
 }
 
-// keepDone stores the promise of the request's waitUntil work.
-func (iso *isolate) keepDone(result engine.Value) {
+// keepDone stores the promise of the request's waitUntil work, if any.
+func (iso *isolate) keepDone(state engine.Value) {
 	iso.pendingDone.Free()
 	iso.pendingDone = engine.Value{}
-	done, err := result.Get("done")
-	if err != nil {
-		return
-	}
-	defer done.Free()
-	p, err := done.Call(result)
-	if err != nil {
+	p, err := iso.reg.done.Call(iso.vm.Undefined(), state)
+	if err != nil || p.IsNull() {
+		p.Free()
 		return
 	}
 	iso.pendingDone = p

@@ -60,19 +60,29 @@
     return r;
   }
 
-  // dispatch runs one fetch event. It returns a state object whose
-  // `response` is a Promise<Response>, and `done()` a promise that settles
-  // when every waitUntil promise has.
+  const isThenable = (x) => x !== null && (typeof x === "object" || typeof x === "function") && typeof x.then === "function";
+
+  // settle turns what a handler returned into a Response or a promise of
+  // one. A Response returned synchronously stays as it is: no promise is
+  // made on the common path.
+  function settle(r) {
+    if (r instanceof Response) return r;
+    if (isThenable(r)) return Promise.resolve(r).then(checkResponse);
+    return checkResponse(r);
+  }
+
+  // dispatch runs one fetch event. It returns the state object: its
+  // `response` is a Response or a Promise of one; Go reads passThrough and
+  // waitUntil through the functions registered below.
   function dispatch(request, env) {
     const state = { waitUntil: [], passThrough: false, response: null };
-    const ctx = new ExecutionContext(state);
     try {
       switch (style) {
         case "modules":
-          state.response = Promise.resolve(entry.fetch(request, env, ctx)).then(checkResponse);
+          state.response = settle(entry.fetch(request, env, new ExecutionContext(state)));
           break;
         case "vercel":
-          state.response = Promise.resolve(entry(request, ctx)).then(checkResponse);
+          state.response = settle(entry(request, new ExecutionContext(state)));
           break;
         case "service-worker": {
           const ev = events.newFetchEvent(request, {
@@ -93,13 +103,14 @@
     } catch (e) {
       state.response = Promise.reject(e);
     }
-    state.response.catch(() => {}); // Go reads the rejection; not unhandled.
-    return {
-      response: state.response,
-      passThrough: () => state.passThrough,
-      done: () => Promise.allSettled(state.waitUntil),
-    };
+    if (isThenable(state.response)) state.response.catch(() => {}); // Go reads the rejection
+    return state;
   }
 
-  ops.worker_register(init, dispatch);
+  // done returns a promise that settles when the request's waitUntil work
+  // has, or null when there is none.
+  const done = (state) => state.waitUntil.length ? Promise.allSettled(state.waitUntil) : null;
+  const passThrough = (state) => state.passThrough;
+
+  ops.worker_register(init, dispatch, done, passThrough);
 })(globalThis.__verge);

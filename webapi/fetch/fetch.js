@@ -214,14 +214,18 @@
       } else if (!st.body) {
         st.body = new BodyState(null);
       }
-      if (!st.signal) st.signal = internals.abort ? internals.abort.newSignal() : null;
       states.set(this, st);
     }
     get method() { return stateOf(this).method; }
     get url() { return stateOf(this).url; }
     get headers() { return stateOf(this).headers; }
     get redirect() { return stateOf(this).redirect; }
-    get signal() { return stateOf(this).signal; }
+    get signal() {
+      const st = stateOf(this);
+      // Made on first use: most requests never look at their signal.
+      if (st.signal === null && internals.abort) st.signal = internals.abort.newSignal();
+      return st.signal;
+    }
     get cf() { return stateOf(this).cf; }
     get fetcher() { return null; }
     get integrity() { return ""; }
@@ -305,8 +309,7 @@
   function newIncoming(method, url, flat, rid, cf) {
     const r = Object.create(Request.prototype);
     states.set(r, {
-      method, url, redirect: "manual", cf,
-      signal: internals.abort ? internals.abort.newSignal() : null,
+      method, url, redirect: "manual", cf, signal: null,
       headers: H.fromFlat(flat, "request"),
       body: new BodyState(rid ? { rid } : null),
     });
@@ -342,7 +345,7 @@
   async function fetch(input, init = undefined) {
     const req = new Request(input, init);
     const st = stateOf(req);
-    const signal = st.signal;
+    const signal = st.signal; // only one the caller gave
     if (signal?.aborted) throw signal.reason;
     const proto = st.url.slice(0, st.url.indexOf(":"));
     if (proto !== "http" && proto !== "https") throw new TypeError(`Fetch API cannot load: ${st.url}`);
