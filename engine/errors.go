@@ -53,12 +53,14 @@ func DOMException(name, format string, args ...any) error {
 func (vm *VM) takeException() error {
 	ex := Value{vm, lib.XJS_GetException(vm.tls, vm.ctx)}
 	defer ex.Free()
-	if vm.interrupted != nil {
-		return vm.interrupted
-	}
 	e := vm.errorFromValue(ex)
+	// What the exception says comes first: a script that ran out of memory
+	// after also using up its CPU budget ran out of memory.
 	if e.Name == "InternalError" && e.Message == "out of memory" {
 		return ErrOutOfMemory
+	}
+	if vm.interrupted != nil {
+		return vm.interrupted
 	}
 	if e.Name == "InternalError" && e.Message == "interrupted" {
 		return ErrInterrupted
@@ -70,8 +72,16 @@ func (vm *VM) dropException() {
 	lib.XFreeValue(vm.tls, vm.ctx, lib.XJS_GetException(vm.tls, vm.ctx))
 }
 
-// ErrorFrom converts a thrown JavaScript value into an *Error.
-func (vm *VM) ErrorFrom(v Value) *Error { return vm.errorFromValue(v) }
+// ErrorFrom converts a thrown JavaScript value (such as a promise's
+// rejection reason) into an error: ErrOutOfMemory for the engine's
+// out-of-memory error, which scripts can catch and rethrow, else an *Error.
+func (vm *VM) ErrorFrom(v Value) error {
+	e := vm.errorFromValue(v)
+	if e.Name == "InternalError" && e.Message == "out of memory" {
+		return ErrOutOfMemory
+	}
+	return e
+}
 
 func (vm *VM) errorFromValue(ex Value) *Error {
 	if !ex.IsObject() {

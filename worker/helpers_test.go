@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -17,3 +18,5 @@ func buildSource(src string) ([]byte, error) {
 	}
 	return res.Code, nil
 }
+
+func fmtSscanf(s string, id, n *float64) (int, error) { return fmt.Sscan(s, id, n) }

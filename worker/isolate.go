@@ -165,6 +165,16 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 	}
 	iso.keepDone(result)
 	if err != nil {
+		if respP.PromiseState() == engine.PromiseRejected {
+			// Out of memory can also have used up the CPU budget; it is the
+			// cause worth reporting.
+			reason := respP.PromiseResult()
+			rerr := vm.ErrorFrom(reason)
+			reason.Free()
+			if errors.Is(rerr, engine.ErrOutOfMemory) {
+				return rerr
+			}
+		}
 		return err
 	}
 	resp := respP.Dup()
