@@ -223,11 +223,11 @@ func opImport(c *engine.Call) (engine.Value, error) {
 			if err != nil {
 				return engine.Value{}, err
 			}
-			x, y := elliptic.Unmarshal(cv, data)
-			if x == nil {
+			pub, err := ecdsa.ParseUncompressedPublicKey(cv, data)
+			if err != nil {
 				return engine.Value{}, dataError("invalid EC public key data")
 			}
-			k = &key{typ: "public", alg: alg, curve: curve, ecPub: &ecdsa.PublicKey{Curve: cv, X: x, Y: y}}
+			k = &key{typ: "public", alg: alg, curve: curve, ecPub: pub}
 		case "Ed25519":
 			if len(data) != ed25519.PublicKeySize {
 				return engine.Value{}, dataError("Ed25519 public key must be 32 bytes")
@@ -266,7 +266,11 @@ func opExport(c *engine.Call) (engine.Value, error) {
 		case k.secret != nil:
 			return c.VM.NewBytes(k.secret), nil
 		case k.typ == "public" && k.ecPub != nil:
-			return c.VM.NewBytes(elliptic.Marshal(k.ecPub.Curve, k.ecPub.X, k.ecPub.Y)), nil
+			pt, err := k.ecPub.Bytes()
+			if err != nil {
+				return engine.Value{}, operationError("%v", err)
+			}
+			return c.VM.NewBytes(pt), nil
 		case k.typ == "public" && k.edPub != nil:
 			return c.VM.NewBytes(k.edPub), nil
 		}
@@ -415,7 +419,7 @@ func opSign(c *engine.Call) (engine.Value, error) {
 		if err != nil {
 			return engine.Value{}, operationError("%v", err)
 		}
-		size := (k.ec.Curve.Params().BitSize + 7) / 8
+		size := coordSize(k.ec.Curve)
 		sig = append(r.FillBytes(make([]byte, size)), s.FillBytes(make([]byte, size))...)
 	case "Ed25519":
 		sig = ed25519.Sign(k.ed, data)
@@ -465,7 +469,7 @@ func opVerify(c *engine.Call) (engine.Value, error) {
 		if err != nil {
 			return engine.Value{}, err
 		}
-		size := (k.ecPub.Curve.Params().BitSize + 7) / 8
+		size := coordSize(k.ecPub.Curve)
 		if len(sig) == 2*size {
 			r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
 			ok = ecdsa.Verify(k.ecPub, sum, r, s)

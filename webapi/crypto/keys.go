@@ -42,6 +42,9 @@ func curveOf(name string) (elliptic.Curve, error) {
 	return nil, notSupported("unsupported namedCurve %q", name)
 }
 
+// coordSize is the byte length of a coordinate (and scalar) on c.
+func coordSize(c elliptic.Curve) int { return (c.Params().BitSize + 7) / 8 }
+
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 func unb64(s string) ([]byte, error) {
@@ -169,24 +172,29 @@ func importJWK(data []byte, alg, hash, curve string) (*key, error) {
 		if err != nil {
 			return nil, err
 		}
-		x, err1 := bigOf(j.X)
-		y, err2 := bigOf(j.Y)
-		if err1 != nil || err2 != nil {
-			return nil, dataError("invalid EC JWK")
+		x, err1 := unb64(j.X)
+		y, err2 := unb64(j.Y)
+		size := coordSize(c)
+		if err1 != nil || err2 != nil || len(x) != size || len(y) != size {
+			return nil, dataError("invalid EC JWK coordinates")
 		}
-		if !c.IsOnCurve(x, y) {
+		pub, err := ecdsa.ParseUncompressedPublicKey(c, append(append([]byte{4}, x...), y...))
+		if err != nil {
 			return nil, dataError("EC point is not on the curve")
 		}
-		pub := &ecdsa.PublicKey{Curve: c, X: x, Y: y}
 		if j.D == "" {
 			k.typ, k.ecPub = "public", pub
 			break
 		}
-		d, err := bigOf(j.D)
-		if err != nil {
-			return nil, err
+		d, err := unb64(j.D)
+		if err != nil || len(d) != size {
+			return nil, dataError("invalid EC JWK d")
 		}
-		k.typ, k.ec, k.ecPub = "private", &ecdsa.PrivateKey{PublicKey: *pub, D: d}, pub
+		priv, err := ecdsa.ParseRawPrivateKey(c, d)
+		if err != nil || !priv.PublicKey.Equal(pub) {
+			return nil, dataError("invalid EC private key")
+		}
+		k.typ, k.ec, k.ecPub = "private", priv, pub
 	case "Ed25519":
 		if j.Kty != "OKP" || j.Crv != "Ed25519" {
 			return nil, dataError("JWK must be kty OKP, crv Ed25519")
@@ -227,11 +235,19 @@ func exportJWK(k *key) (*jwk, error) {
 			j.DP, j.DQ, j.QI = b64(r.Precomputed.Dp.Bytes()), b64(r.Precomputed.Dq.Bytes()), b64(r.Precomputed.Qinv.Bytes())
 		}
 	case k.ecPub != nil:
-		size := (k.ecPub.Curve.Params().BitSize + 7) / 8
+		pt, err := k.ecPub.Bytes()
+		if err != nil {
+			return nil, operationError("%v", err)
+		}
+		size := (len(pt) - 1) / 2
 		j.Kty, j.Crv = "EC", k.curve
-		j.X, j.Y = b64(k.ecPub.X.FillBytes(make([]byte, size))), b64(k.ecPub.Y.FillBytes(make([]byte, size)))
+		j.X, j.Y = b64(pt[1:1+size]), b64(pt[1+size:])
 		if k.ec != nil {
-			j.D = b64(k.ec.D.FillBytes(make([]byte, size)))
+			d, err := k.ec.Bytes()
+			if err != nil {
+				return nil, operationError("%v", err)
+			}
+			j.D = b64(d)
 		}
 	case k.edPub != nil || k.ed != nil:
 		j.Kty, j.Crv = "OKP", "Ed25519"
