@@ -106,6 +106,40 @@ func BenchmarkColdStart2KBWithSpares(b *testing.B) {
 	}
 }
 
+// BenchmarkColdStart2KBPrecompiled is the cold start of a worker version
+// compiled at deploy (Config.Bytecode) into a blank VM made ahead of time:
+// the path a PoP takes for a worker it has not run yet.
+func BenchmarkColdStart2KBPrecompiled(b *testing.B) {
+	cfg := benchPrelude(b)
+	cfg.Code = bundleFor(b, worker2KB)
+	bc, err := Compile(cfg.Code)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Bytecode = bc
+	spares := NewSpares(cfg.Prelude, 64)
+	defer spares.Close()
+	cfg.Spares = spares
+	for len(spares.ch) < cap(spares.ch) {
+		time.Sleep(time.Millisecond)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for len(spares.ch) == 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+		b.StartTimer()
+		w, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		w.Close()
+		b.StartTimer()
+	}
+}
+
 // BenchmarkHelloWarm measures warm hello-world requests through the
 // worker (no network: httptest recorder).
 func BenchmarkHelloWarm(b *testing.B) {

@@ -81,7 +81,16 @@ func (iso *isolate) load() error {
 
 	vm.SetCPULimit(cfg.Limits.Startup)
 	defer vm.SetCPULimit(0)
-	v, err := vm.Eval(string(cfg.Code), BundleName)
+	if cfg.Bytecode == nil {
+		code, err := vm.Compile(string(cfg.Code), BundleName)
+		if err != nil {
+			return iso.loadError(err)
+		}
+		// Later VMs of this worker skip the parse. This runs for the first VM,
+		// inside New, before any concurrent acquire can read it.
+		cfg.Bytecode = code
+	}
+	v, err := vm.EvalBytecode(cfg.Bytecode)
 	if err != nil {
 		return iso.loadError(err)
 	}

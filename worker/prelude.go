@@ -10,3 +10,14 @@ import (
 func NewPrelude() (*engine.Prelude, error) {
 	return engine.NewPrelude(webapi.Extensions(Extension())...)
 }
+
+// Compile compiles a bundle to the bytecode Config.Bytecode takes, so that a
+// worker version is parsed once (at deploy) rather than in every VM.
+func Compile(code []byte) ([]byte, error) {
+	vm, err := engine.New(engine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer vm.Close()
+	return vm.Compile(string(code), BundleName)
+}

@@ -45,6 +45,12 @@ type Config struct {
 	Name      string
 	Code      []byte // the bundled classic script (see package bundle)
 	SourceMap []byte // optional, for stack traces
+	// Bytecode is Code compiled by Compile. Optional: New compiles Code on
+	// the first VM and every later VM of the worker loads the bytecode,
+	// which is several times faster than parsing. It is trusted input: it
+	// must come from Compile in this process or from Verge's own control
+	// plane, never from a user.
+	Bytecode []byte
 	Vars      map[string]string
 	Limits    Limits
 	// Fetch is the subrequest policy (allowed private origins, limits).
