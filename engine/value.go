@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"runtime"
 	"unicode/utf8"
 	"unsafe"
 
@@ -389,10 +388,6 @@ const (
 func (s PromiseState) String() string {
 	return [...]string{"not a promise", "pending", "fulfilled", "rejected"}[s]
 }
-
-// keepAlive is runtime.KeepAlive, named for the places that hand Go memory to
-// the engine by address.
-func keepAlive(x any) { runtime.KeepAlive(x) }
 
 // validUTF8 replaces each invalid byte of s with U+FFFD.
 func validUTF8(s string) string {

@@ -400,18 +400,16 @@ func (vm *VM) NewBytes(b []byte) Value {
 	if len(b) == 0 {
 		return Value{vm, lib.XJS_NewArrayBufferCopy(vm.tls, vm.ctx, 0, 0)}
 	}
-	if len(b) <= 1<<20 {
-		// Copy through engine memory: small slices may live on a Go stack,
-		// which can move while the engine runs.
-		p := libc.Xmalloc(vm.tls, libc.Tsize_t(len(b)))
-		copy(unsafe.Slice((*byte)(unsafePointer(p)), len(b)), b)
-		v := lib.XJS_NewArrayBufferCopy(vm.tls, vm.ctx, p, libc.Tsize_t(len(b)))
-		libc.Xfree(vm.tls, p)
-		return Value{vm, v}
+	// Copy through engine memory: the engine's code does pointer arithmetic
+	// on what it is given, which is invalid on Go memory (checkptr rejects
+	// it), and a small slice may live on a Go stack, which can move.
+	p := libc.Xmalloc(vm.tls, libc.Tsize_t(len(b)))
+	if p == 0 {
+		return Value{vm, jsUndefined}
 	}
-	// Slices this large are always on the Go heap, which does not move.
-	v := lib.XJS_NewArrayBufferCopy(vm.tls, vm.ctx, uintptr(unsafe.Pointer(&b[0])), libc.Tsize_t(len(b)))
-	keepAlive(b)
+	copy(unsafe.Slice((*byte)(unsafePointer(p)), len(b)), b)
+	v := lib.XJS_NewArrayBufferCopy(vm.tls, vm.ctx, p, libc.Tsize_t(len(b)))
+	libc.Xfree(vm.tls, p)
 	return Value{vm, v}
 }
 

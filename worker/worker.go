@@ -51,8 +51,8 @@ type Config struct {
 	// must come from Compile in this process or from Verge's own control
 	// plane, never from a user.
 	Bytecode []byte
-	Vars      map[string]string
-	Limits    Limits
+	Vars     map[string]string
+	Limits   Limits
 	// Fetch is the subrequest policy (allowed private origins, limits).
 	Fetch fetch.Policy
 	// Prelude is the Web API prelude shared by all workers of the process.
