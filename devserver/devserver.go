@@ -358,7 +358,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(rec, "verge dev: the worker failed to build or load:\n\n%s\n", msg)
 		return
 	}
-	v.w.Serve(rec, r, worker.RequestInfo{URL: requestURL(r), CF: s.requestCF(r)})
+	loc := s.locate(r)
+	if v.w.Style() == "vercel" {
+		// Vercel hands geolocation to Edge Functions as request headers.
+		r = r.Clone(r.Context())
+		for k, vs := range geo.VercelHeaders(loc) {
+			r.Header[k] = vs
+		}
+		r.Header.Set("X-Real-Ip", clientIP(r).String())
+	}
+	v.w.Serve(rec, r, worker.RequestInfo{URL: requestURL(r), CF: s.requestCF(r, loc)})
+}
+
+// locate looks up the request's client address.
+func (s *Server) locate(r *http.Request) geo.Location {
+	loc, ok := s.geo.Lookup(clientIP(r))
+	if !ok {
+		loc = geo.Default()
+	}
+	return loc
 }
 
 func fmtDuration(d time.Duration) string {
@@ -376,12 +394,7 @@ func requestURL(r *http.Request) string {
 // requestCF builds request.cf. In dev the client address may be given with
 // CF-Connecting-IP or X-Forwarded-For, so that geo can be tried locally
 // with real addresses.
-func (s *Server) requestCF(r *http.Request) map[string]any {
-	ip := clientIP(r)
-	loc, ok := s.geo.Lookup(ip)
-	if !ok {
-		loc = geo.Default()
-	}
+func (s *Server) requestCF(r *http.Request, loc geo.Location) map[string]any {
 	cf := geo.CF(loc, geo.RequestInfo{
 		Colo:           "DEV",
 		HTTPProtocol:   r.Proto,

@@ -253,7 +253,7 @@ func VercelHeaders(loc Location) http.Header {
 	}
 	set("X-Vercel-Ip-Country", loc.Country)
 	set("X-Vercel-Ip-Country-Region", loc.RegionCode)
-	set("X-Vercel-Ip-City", url.QueryEscape(loc.City))
+	set("X-Vercel-Ip-City", url.PathEscape(loc.City)) // decodeURIComponent-compatible: a space is %20
 	set("X-Vercel-Ip-Latitude", loc.Latitude)
 	set("X-Vercel-Ip-Longitude", loc.Longitude)
 	set("X-Vercel-Ip-Timezone", loc.Timezone)

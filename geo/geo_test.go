@@ -87,7 +87,7 @@ func TestMMDBLookup(t *testing.T) {
 func TestHeaders(t *testing.T) {
 	loc := Location{Country: "AR", City: "Buenos Aires", RegionCode: "C", Latitude: "-34.6", Longitude: "-58.4", ASN: 7303}
 	v := VercelHeaders(loc)
-	if v.Get("x-vercel-ip-city") != "Buenos+Aires" || v.Get("x-vercel-ip-country") != "AR" {
+	if v.Get("x-vercel-ip-city") != "Buenos%20Aires" || v.Get("x-vercel-ip-country") != "AR" {
 		t.Errorf("vercel %v", v)
 	}
 	c := CloudFrontHeaders(loc)

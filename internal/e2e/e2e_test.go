@@ -361,3 +361,13 @@ func TestPassThroughOnException(t *testing.T) {
 		t.Errorf("without passThroughOnException: %d %q", r.status, r.body)
 	}
 }
+
+func TestVercelGeoHeaders(t *testing.T) {
+	dir := writeWorker(t, map[string]string{"w.js": `export default function handler(req) {
+		return Response.json({ country: req.headers.get("x-vercel-ip-country"), city: req.headers.get("x-vercel-ip-city") }) }`})
+	d := start(t, devserver.Options{Entry: filepath.Join(dir, "w.js"), CF: `{"country":"AR","city":"Buenos Aires"}`})
+	got := get(t, d.URL()+"/").json(t)
+	if got["country"] != "AR" || got["city"] != "Buenos%20Aires" {
+		t.Errorf("vercel headers: %v", got)
+	}
+}
