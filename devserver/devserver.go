@@ -31,13 +31,18 @@ import (
 	"github.com/verge-edge/verge/worker"
 )
 
+// DefaultPort is verge dev's port, as wrangler dev's.
+const DefaultPort = 8787
+
 // Options configure a dev server.
 type Options struct {
 	// Entry is a worker file (.js, .mjs, .ts, ...) or a folder with a
 	// verge.toml.
 	Entry string
-	Host  string // default 127.0.0.1
-	Port  int    // default 8787; 0 picks a free port
+	Host string // "": [dev] host from verge.toml, else 127.0.0.1
+	// Port: 0 picks a free port; negative means "not given": [dev] port
+	// from verge.toml, else DefaultPort.
+	Port int
 	// Vars are --var KEY=VALUE bindings; they override [vars].
 	Vars map[string]string
 	// GeoDB is an .mmdb file for request.cf; CF is a JSON object used
@@ -84,9 +89,6 @@ func New(opts Options) (*Server, error) {
 	if opts.Out == nil {
 		opts.Out = os.Stdout
 	}
-	if opts.Host == "" {
-		opts.Host = "127.0.0.1"
-	}
 	s := &Server{opts: opts, out: opts.Out}
 	s.log = slog.New(slog.NewTextHandler(&lockedWriter{s}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -95,11 +97,17 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cfg = cfg
-	if opts.Port == -1 {
-		opts.Port = 0
+	if s.opts.Host == "" {
+		s.opts.Host = cfg.Dev.Host
+		if s.opts.Host == "" {
+			s.opts.Host = "127.0.0.1"
+		}
 	}
-	if s.opts.Port == 0 && cfg.Dev.Port != 0 && opts.Port != 0 {
+	if s.opts.Port < 0 {
 		s.opts.Port = cfg.Dev.Port
+		if s.opts.Port == 0 {
+			s.opts.Port = DefaultPort
+		}
 	}
 
 	switch {

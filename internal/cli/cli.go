@@ -70,6 +70,12 @@ default (country US, colo DEV). verge dev never calls the network itself.`,
 				opts.Vars[k] = v
 			}
 			opts.Out = cmd.OutOrStdout()
+			if !cmd.Flags().Changed("port") {
+				opts.Port = -1 // [dev] port from verge.toml, else 8787
+			}
+			if !cmd.Flags().Changed("host") {
+				opts.Host = ""
+			}
 			srv, err := devserver.New(opts)
 			if err != nil {
 				return err
@@ -84,7 +90,7 @@ default (country US, colo DEV). verge dev never calls the network itself.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVarP(&opts.Port, "port", "p", 8787, "port to listen on (0: any free port)")
+	f.IntVarP(&opts.Port, "port", "p", devserver.DefaultPort, "port to listen on (0: any free port; default: [dev] port in verge.toml, else 8787)")
 	f.StringVar(&opts.Host, "host", "127.0.0.1", "address to listen on")
 	f.StringArrayVar(&vars, "var", nil, "an env binding KEY=VALUE (repeatable; overrides [vars])")
 	f.StringVar(&opts.GeoDB, "geo-db", "", "a MaxMind/DB-IP/IPinfo .mmdb file for request.cf")
