@@ -39,7 +39,7 @@ type Options struct {
 	// Entry is a worker file (.js, .mjs, .ts, ...) or a folder with a
 	// verge.toml.
 	Entry string
-	Host string // "": [dev] host from verge.toml, else 127.0.0.1
+	Host  string // "": [dev] host from verge.toml, else 127.0.0.1
 	// Port: 0 picks a free port; negative means "not given": [dev] port
 	// from verge.toml, else DefaultPort.
 	Port int
