@@ -192,6 +192,7 @@ func (w *Worker) release(iso *isolate, discard bool) {
 		iso.close()
 		return
 	}
+	fetch.EndRequest(iso.vm)
 	w.idle <- iso
 }
 

@@ -32,6 +32,7 @@ func NewRequest(vm *engine.VM, r *http.Request, url string, cf engine.Value) (en
 	rid := 0
 	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rid = vm.AddResource(&bodyResource{r: r.Body})
+		st.bodies = append(st.bodies, rid)
 	}
 	method, u := vm.NewString(r.Method), vm.NewString(url)
 	ridV := vm.NewInt(int64(rid))

@@ -71,6 +71,9 @@ type state struct {
 	fns         [2]engine.Value // newIncoming, responseParts
 	inflight    map[int64]*subrequest
 	next        int64
+	// bodies are the body resources opened for the current request
+	// (its own body, subrequest responses), closed by EndRequest.
+	bodies []int
 }
 
 func (s *state) Release() {
@@ -96,6 +99,17 @@ func getState(vm *engine.VM) *state {
 // SetPolicy sets the VM's subrequest policy.
 func SetPolicy(vm *engine.VM, p Policy) {
 	getState(vm).setPolicy(p)
+}
+
+// EndRequest closes the body resources the request left open (a body the
+// worker never read pins its whole HTTP request). Call it once the
+// request and its waitUntil work are done.
+func EndRequest(vm *engine.VM) {
+	st := getState(vm)
+	for _, id := range st.bodies {
+		vm.CloseResource(id) // a no-op for bodies already closed
+	}
+	st.bodies = st.bodies[:0]
 }
 
 // ResetSubrequests starts a new request's subrequest count.
@@ -351,6 +365,8 @@ func responseValue(vm *engine.VM, sr *subrequest) (engine.Value, error) {
 	rid := 0
 	if res.Body != nil && res.Body != http.NoBody {
 		rid = vm.AddResource(&bodyResource{r: res.Body, cancel: sr.cancel})
+		st := getState(vm)
+		st.bodies = append(st.bodies, rid)
 	} else {
 		sr.cancel()
 	}
@@ -385,9 +401,10 @@ type bodyResource struct {
 	cancel context.CancelFunc
 }
 
+// Close does not take mu: a read in flight on a stalled client would hold
+// it. Closing an HTTP body concurrently with a Read is safe and makes the
+// Read return.
 func (b *bodyResource) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.cancel != nil {
 		b.cancel()
 	}
