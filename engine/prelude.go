@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+
+	lib "modernc.org/libquickjs"
 )
 
 // Prelude is the runtime's JavaScript (the Web APIs) compiled to bytecode
@@ -25,6 +27,10 @@ func NewPrelude(exts ...Extension) (*Prelude, error) {
 		return nil, err
 	}
 	defer vm.Close()
+	// The prelude's source text (kept for Function.prototype.toString) is
+	// not needed in every VM; its line tables are kept so that stack
+	// frames inside the runtime still name file:line.
+	lib.XJS_SetStripInfo(vm.tls, vm.rt, lib.MJS_STRIP_SOURCE)
 	for _, ext := range exts {
 		for name, op := range ext.Ops {
 			if _, dup := p.ops[name]; dup {
