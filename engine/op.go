@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"sort"
 	"unsafe"
 
@@ -235,3 +236,18 @@ func (vm *VM) callOp(tls *libc.TLS, ctx uintptr, this lib.TJSValue, argc int32, 
 }
 
 func unsafePointer(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
+
+// Scripts reads prelude scripts, in the order given, from an embedded file
+// system; each is named ext:<area>/<file> in stack traces. A missing file
+// is a build mistake and panics.
+func Scripts(fsys fs.FS, area string, files ...string) []Script {
+	out := make([]Script, len(files))
+	for i, name := range files {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			panic(fmt.Sprintf("engine: %s: %v", area, err))
+		}
+		out[i] = Script{Name: "ext:" + area + "/" + name, Source: string(b)}
+	}
+	return out
+}

@@ -19,15 +19,6 @@ var scripts embed.FS
 func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "abort",
-		Scripts: []engine.Script{script("abort.js")},
+		Scripts: engine.Scripts(scripts, "abort", "abort.js"),
 	}
-}
-
-// script returns one embedded file as a prelude script.
-func script(name string) engine.Script {
-	b, err := scripts.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded: a missing file is a build mistake
-	}
-	return engine.Script{Name: "ext:abort/" + name, Source: string(b)}
 }

@@ -16,18 +16,7 @@ import (
 //go:embed *.js
 var scripts embed.FS
 
-// order is the scripts' load order.
-var order = []string{"utf8.js", "blob.js"}
-
 // Extension returns the blob Web API.
 func Extension() engine.Extension {
-	s := make([]engine.Script, len(order))
-	for i, n := range order {
-		b, err := scripts.ReadFile(n)
-		if err != nil {
-			panic(err) // embedded: a missing file is a build mistake
-		}
-		s[i] = engine.Script{Name: "ext:blob/" + n, Source: string(b)}
-	}
-	return engine.Extension{Name: "blob", Scripts: s}
+	return engine.Extension{Name: "blob", Scripts: engine.Scripts(scripts, "blob", "utf8.js", "blob.js")}
 }

@@ -18,22 +18,7 @@ import (
 //go:embed *.js
 var scripts embed.FS
 
-// order is the scripts' load order.
-var order = []string{"domexception.js", "event.js", "serviceworker.js"}
-
 // Extension returns the events Web API.
 func Extension() engine.Extension {
-	return engine.Extension{Name: "events", Scripts: load("events", order)}
-}
-
-func load(area string, names []string) []engine.Script {
-	out := make([]engine.Script, len(names))
-	for i, n := range names {
-		b, err := scripts.ReadFile(n)
-		if err != nil {
-			panic(err) // the files are embedded: a missing one is a build mistake
-		}
-		out[i] = engine.Script{Name: "ext:" + area + "/" + n, Source: string(b)}
-	}
-	return out
+	return engine.Extension{Name: "events", Scripts: engine.Scripts(scripts, "events", "domexception.js", "event.js", "serviceworker.js")}
 }

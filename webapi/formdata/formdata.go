@@ -18,15 +18,6 @@ var scripts embed.FS
 func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "formdata",
-		Scripts: []engine.Script{script("formdata.js")},
+		Scripts: engine.Scripts(scripts, "formdata", "formdata.js"),
 	}
-}
-
-// script returns one embedded file as a prelude script.
-func script(name string) engine.Script {
-	b, err := scripts.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded: a missing file is a build mistake
-	}
-	return engine.Script{Name: "ext:formdata/" + name, Source: string(b)}
 }

@@ -16,15 +16,6 @@ var scripts embed.FS
 func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "headers",
-		Scripts: []engine.Script{script("headers.js")},
+		Scripts: engine.Scripts(scripts, "headers", "headers.js"),
 	}
-}
-
-// script returns one embedded file as a prelude script.
-func script(name string) engine.Script {
-	b, err := scripts.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded: a missing file is a build mistake
-	}
-	return engine.Script{Name: "ext:headers/" + name, Source: string(b)}
 }

@@ -22,15 +22,6 @@ var scripts embed.FS
 func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "structuredclone",
-		Scripts: []engine.Script{script("structuredclone.js")},
+		Scripts: engine.Scripts(scripts, "structuredclone", "structuredclone.js"),
 	}
-}
-
-// script returns one embedded file as a prelude script.
-func script(name string) engine.Script {
-	b, err := scripts.ReadFile(name)
-	if err != nil {
-		panic(err) // embedded: a missing file is a build mistake
-	}
-	return engine.Script{Name: "ext:structuredclone/" + name, Source: string(b)}
 }
