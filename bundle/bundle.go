@@ -1,113 +1,146 @@
-// Package bundle turns a worker's entry file (JavaScript or TypeScript, ES
-// modules or CommonJS, with imports from node_modules) into one classic
-// script and a source map, with esbuild.
-//
-// The script sets the global __verge_entry to the entry module's exports,
-// which the runtime (package worker) inspects to find the handler. Bundle
-// must not run the code it bundles.
 package bundle
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
 
-// EntryGlobal is the global the bundle assigns the entry's exports to.
+// EntryGlobal is the global variable the bundle sets to the entry's
+// exports.
 const EntryGlobal = "__verge_entry"
 
 // Options describe one build.
 type Options struct {
-	// Entry is the entry file. With Source set it only names the source
-	// (for messages) and its folder resolves imports.
+	// Entry is the entry file (.js, .mjs, .cjs, .jsx, .ts, .mts, .cts,
+	// .tsx). With Source set it need not exist: it names the source in
+	// messages and the source map, picks the loader by its extension, and
+	// its folder is where imports resolve from. Relative paths are relative
+	// to the current directory.
 	Entry string
-	// Source, when set, is the entry's contents (tests, one-off workers).
+	// Source, when not empty, is the entry's text: one-file workers and
+	// tests. Imports still resolve from Entry's folder (or the current
+	// directory when Entry is empty, which names the source worker.js).
 	Source string
+	// Minify minifies whitespace, syntax and identifiers. Functions and
+	// classes keep their names (esbuild's keepNames).
 	Minify bool
-	// Define replaces global identifiers with expressions, as esbuild's
-	// define (e.g. "process.env.NODE_ENV": `"production"`).
+	// Define replaces global expressions with constants, as esbuild's
+	// define: {"DEBUG": "false", "process.env.API": `"https://x"`}. Values
+	// are JavaScript expressions (JSON or identifiers). process.env.NODE_ENV
+	// is "production" unless Define sets it (npm packages test it, and
+	// workers have no process object).
 	Define map[string]string
-	// Sourcemap is accepted for clarity; a source map is always produced.
+	// Sourcemap may be set for clarity at the call site; a source map is
+	// produced unless NoSourcemap is set.
 	Sourcemap bool
+	// NoSourcemap skips the source map (Result.SourceMap is nil), which
+	// makes the build a little faster.
+	NoSourcemap bool
 }
 
 // Result is a built bundle.
 type Result struct {
-	Code      []byte
+	// Code is the classic script (see the package documentation for what
+	// it defines).
+	Code []byte
+	// SourceMap is the external source map (version 3 JSON) for Code, with
+	// sourcesContent, and sources relative to the entry's folder
+	// (node_modules/pkg/index.js, src/util.ts).
 	SourceMap []byte
-	// Inputs are the absolute paths of the files read, for watching.
+	// Inputs are the absolute paths of the files the build read, sorted,
+	// for a file watcher. They are set also when the build fails, for the
+	// files read before it did.
 	Inputs []string
+	// Warnings are esbuild's warnings (for example, `module.exports` in a
+	// file that also uses `export`). The build succeeded anyway.
+	Warnings []Message
 }
 
-// Message is one build error or warning.
-type Message struct {
-	File     string
-	Line     int // 1-based
-	Column   int // 0-based, as esbuild reports
-	Text     string
-	LineText string
-}
+// nodeEnvKey is the define that npm packages use to pick a build flavour.
+const nodeEnvKey = "process.env.NODE_ENV"
 
-func (m Message) String() string {
-	if m.File == "" {
-		return "ERROR: " + m.Text
-	}
-	s := fmt.Sprintf("%s:%d:%d: ERROR: %s", m.File, m.Line, m.Column, m.Text)
-	if m.LineText != "" {
-		s += "\n    " + m.LineText + "\n    " + strings.Repeat(" ", m.Column) + "^"
-	}
-	return s
-}
-
-// BuildError lists what stopped a build.
-type BuildError struct{ Messages []Message }
-
-func (e *BuildError) Error() string {
-	parts := make([]string, len(e.Messages))
-	for i, m := range e.Messages {
-		parts[i] = m.String()
-	}
-	return "build failed:\n" + strings.Join(parts, "\n")
-}
-
-// Build bundles opts.Entry (or opts.Source).
+// Build bundles opts.Entry, or opts.Source, into one script.
+//
+// When the build fails because of the code (syntax, a missing import, an
+// unsupported feature), the error is a *BuildError and the Result is not
+// nil: it holds Inputs so that a watcher can rebuild when a file is fixed.
+// Other errors (no entry, an unreadable working directory) come with a nil
+// Result.
 func Build(opts Options) (*Result, error) {
 	if opts.Entry == "" && opts.Source == "" {
-		return nil, fmt.Errorf("bundle: no entry")
+		return nil, errors.New("bundle: no entry file and no source")
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("bundle: working directory: %w", err)
 	}
 	entry := opts.Entry
 	if entry == "" {
 		entry = "worker.js"
 	}
-	abs, err := filepath.Abs(entry)
-	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
+	abs := entry
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(cwd, entry)
 	}
 	dir := filepath.Dir(abs)
+	define := opts.Define
+	if _, ok := define[nodeEnvKey]; !ok {
+		define = make(map[string]string, len(opts.Define)+1)
+		for k, v := range opts.Define {
+			define[k] = v
+		}
+		define[nodeEnvKey] = `"production"`
+	}
+	rec := &recorder{}
 	bo := api.BuildOptions{
-		Bundle:            true,
-		Write:             false,
-		Format:            api.FormatIIFE,
-		GlobalName:        EntryGlobal,
-		Platform:          api.PlatformNeutral,
-		Target:            api.ES2022,
-		MainFields:        []string{"browser", "module", "main"},
-		Conditions:        []string{"workerd", "worker", "browser"},
-		Sourcemap:         api.SourceMapExternal,
-		SourcesContent:    api.SourcesContentInclude,
-		Outfile:           filepath.Join(dir, "worker.js"),
-		AbsWorkingDir:     dir,
-		Define:            opts.Define,
+		Bundle:     true,
+		Write:      false,
+		Format:     api.FormatIIFE,
+		GlobalName: EntryGlobal,
+		// The IIFE returns nothing for an entry without exports; the
+		// contract is an object.
+		Footer:     map[string]string{"js": EntryGlobal + " ??= {};"},
+		Platform:   api.PlatformNeutral,
+		Target:     api.ES2022,
+		MainFields: []string{"browser", "module", "main"},
+		Conditions: []string{"workerd", "worker", "browser"},
+		// Text and binary modules, as wrangler's default rules have them.
+		Loader: map[string]api.Loader{
+			".txt":  api.LoaderText,
+			".html": api.LoaderText,
+			".sql":  api.LoaderText,
+			".bin":  api.LoaderBinary,
+		},
+		JSX:               api.JSXTransform,
+		Define:            define,
 		MinifySyntax:      opts.Minify,
 		MinifyWhitespace:  opts.Minify,
 		MinifyIdentifiers: opts.Minify,
-		Metafile:          true,
-		LogLevel:          api.LogLevelSilent,
-		Plugins:           []api.Plugin{nodeBuiltins},
-		JSX:               api.JSXTransform,
+		// Minified functions keep their names (fn.name, and so the names
+		// in QuickJS's stack traces, which read it): a stack of "at i"
+		// and "at b" helps nobody. It costs a defineProperty per named
+		// function at load, which is why unminified builds skip it.
+		KeepNames: opts.Minify,
+		// Paths in the output (esbuild's "// src/util.ts" comments, the
+		// CommonJS wrappers' keys) are relative to this folder, so the
+		// same project builds to the same bytes wherever it is.
+		AbsWorkingDir: dir,
+		// The output is never written; its path makes the map's sources
+		// relative to the entry's folder.
+		Outfile:  filepath.Join(dir, "__verge_bundle.js"),
+		LogLevel: api.LogLevelSilent,
+		Plugins:  []api.Plugin{rec.plugin()},
+	}
+	if !opts.NoSourcemap {
+		bo.Sourcemap = api.SourceMapExternal
+		bo.SourcesContent = api.SourcesContentInclude
 	}
 	if opts.Source != "" {
 		bo.Stdin = &api.StdinOptions{
@@ -122,11 +155,12 @@ func Build(opts Options) (*Result, error) {
 		}
 		bo.EntryPoints = []string{abs}
 	}
+
 	res := api.Build(bo)
+	out := &Result{Warnings: messages(res.Warnings, dir, cwd, true), Inputs: rec.paths()}
 	if len(res.Errors) > 0 {
-		return nil, buildError(res.Errors, dir)
+		return out, &BuildError{Entry: entry, Messages: messages(res.Errors, dir, cwd, false)}
 	}
-	out := &Result{}
 	for _, f := range res.OutputFiles {
 		if strings.HasSuffix(f.Path, ".map") {
 			out.SourceMap = f.Contents
@@ -134,15 +168,13 @@ func Build(opts Options) (*Result, error) {
 			out.Code = f.Contents
 		}
 	}
-	// esbuild's IIFE ends with a sourceMappingURL comment naming a file we
-	// never write; drop it.
-	if i := strings.LastIndex(string(out.Code), "//# sourceMappingURL="); i >= 0 {
-		out.Code = out.Code[:i]
+	if out.Code == nil {
+		return nil, fmt.Errorf("bundle: %s: esbuild produced no script", entry)
 	}
-	out.Inputs = inputs(res.Metafile, dir)
 	return out, nil
 }
 
+// loaderFor picks the loader for a Source by its entry's extension.
 func loaderFor(path string) api.Loader {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".ts", ".mts", ".cts":
@@ -155,28 +187,32 @@ func loaderFor(path string) api.Loader {
 	return api.LoaderJS
 }
 
-func buildError(msgs []api.Message, dir string) error {
-	be := &BuildError{}
-	for _, m := range msgs {
-		msg := Message{Text: m.Text}
-		if m.Location != nil {
-			msg.File = m.Location.File
-			msg.Line = m.Location.Line
-			msg.Column = m.Location.Column
-			msg.LineText = m.Location.LineText
-		}
-		be.Messages = append(be.Messages, msg)
-	}
-	return be
+// recorder notes the files esbuild loads. esbuild's metafile says the same
+// on success but is empty when the build fails, which is when a watcher
+// needs the list most.
+type recorder struct {
+	mu    sync.Mutex
+	files []string
 }
 
-// nodeBuiltins turns imports of Node's built-in modules into a clear error
-// (Verge has no Node compatibility layer yet).
-var nodeBuiltins = api.Plugin{
-	Name: "verge-node-builtins",
-	Setup: func(b api.PluginBuild) {
-		b.OnResolve(api.OnResolveOptions{Filter: `^node:`}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
-			return api.OnResolveResult{}, fmt.Errorf("%q: Node.js built-in modules are not available in Verge workers", a.Path)
-		})
-	},
+func (r *recorder) plugin() api.Plugin {
+	return api.Plugin{
+		Name: "verge-inputs",
+		Setup: func(b api.PluginBuild) {
+			b.OnLoad(api.OnLoadOptions{Filter: `.*`, Namespace: "file"}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+				r.mu.Lock()
+				r.files = append(r.files, a.Path)
+				r.mu.Unlock()
+				return api.OnLoadResult{}, nil // esbuild loads the file itself
+			})
+		},
+	}
+}
+
+func (r *recorder) paths() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.files)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -1,265 +1,157 @@
-// Package config reads a project's verge.toml. Its shape follows
-// wrangler.toml where it can. Load validates everything and names the
-// offending key in every error; it must not start or contact anything.
 package config
 
 import (
 	"errors"
 	"fmt"
-	"net/url"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-
-	"github.com/BurntSushi/toml"
 )
 
-// FileName is the config file a project folder holds.
+// FileName is the name of the config file in a project folder.
 const FileName = "verge.toml"
 
-// Config is a parsed verge.toml.
+// Defaults applied by Load and Parse when the file leaves a key out.
+const (
+	DefaultDevPort = 8787        // [dev] port: wrangler dev's port
+	DefaultDevHost = "127.0.0.1" // [dev] ip/host: loopback only
+	DefaultName    = "worker"    // name, when the folder's name gives nothing usable
+)
+
+// Upper bounds on [limits], to catch typos (cpu_ms = 50000000) at load time.
+// The runtime applies its own defaults for limits left out.
+const (
+	MaxCPUMs       = 300_000   // 5 minutes, Cloudflare's paid maximum
+	MaxMemoryMB    = 4096      // 4 GiB per isolate
+	MaxSubrequests = 10_000    // Cloudflare's paid maximum
+	MaxWallMs      = 3_600_000 // 1 hour
+)
+
+// Config is a parsed and validated verge.toml.
 type Config struct {
-	Name              string
-	Main              string // absolute path of the entry
-	Dir               string // folder of verge.toml
+	// Name is the worker's name: lowercase letters, digits, '-' and '_',
+	// at most 63 characters. Without name, it is made from the folder's
+	// name (lowercased, other characters replaced by '-').
+	Name string
+	// Main is the absolute path of the entry file (main, resolved against
+	// Dir).
+	Main string
+	// Dir is the absolute folder holding verge.toml; relative paths in the
+	// file are resolved against it.
+	Dir string
+	// CompatibilityDate is compatibility_date, "YYYY-MM-DD", or "". It is
+	// stored for the runtime; nothing interprets it yet.
 	CompatibilityDate string
-	Routes            []Route
-	Vars              map[string]string
-	KVNamespaces      []KVNamespace
-	Limits            Limits
-	Origin            string
-	Dev               Dev
-	Geo               Geo
+	// CompatibilityFlags is compatibility_flags, stored likewise.
+	CompatibilityFlags []string
+	// Routes are route and routes, in file order.
+	Routes []Route
+	// Vars is [vars], each value as text. A TOML string is kept as is; a
+	// number, boolean, array or table is written as JSON ("3", "true",
+	// `{"a":1}`) and its name is in JSONVars. Wrangler uploads such vars as
+	// JSON bindings, so that env.RETRIES is the number 3: a runtime that
+	// mimics it JSON-parses the vars named in JSONVars. Dates are refused
+	// (quote them).
+	Vars map[string]string
+	// JSONVars names the vars of Vars that were not TOML strings.
+	JSONVars map[string]bool
+	// KVNamespaces are [[kv_namespaces]], in file order.
+	KVNamespaces []KVNamespace
+	// Limits are [limits]; zero means the runtime's default.
+	Limits Limits
+	// Origin is the http(s) URL requests go to when no worker handles
+	// them, or "".
+	Origin string
+	// Dev configures verge dev.
+	Dev Dev
+	// Geo configures geolocation for request.cf.
+	Geo Geo
 }
 
-// Route is a route pattern such as "example.com/*".
+// Route is a route pattern such as "shop.example.com/*", with the zone it
+// belongs to when given as a table.
 type Route struct {
-	Pattern  string
-	ZoneName string
+	Pattern      string
+	ZoneName     string // zone_name
+	ZoneID       string // zone_id
+	CustomDomain bool   // custom_domain
 }
 
 // KVNamespace binds a KV namespace to env.<Binding>.
-type KVNamespace struct{ Binding, ID string }
+type KVNamespace struct {
+	Binding   string // a JavaScript identifier
+	ID        string // the namespace's id; defaults to Binding
+	PreviewID string // preview_id, for wrangler compatibility; may be ""
+}
 
-// Limits are per-worker limits; zero means the runtime default.
+// Limits are per-request worker limits from [limits]; zero means the
+// runtime's default (worker.DefaultCPU and friends).
 type Limits struct {
-	CPUMs       int
-	MemoryMB    int
-	Subrequests int
-	WallMs      int
+	CPUMs       int // cpu_ms: CPU time per request, in milliseconds
+	MemoryMB    int // memory_mb: memory per isolate, in MiB
+	Subrequests int // subrequests: fetch() calls per request
+	WallMs      int // wall_ms: wall time per request, in milliseconds
 }
 
-// Dev configures verge dev.
+// Dev configures verge dev from [dev].
 type Dev struct {
-	Port int
-	Host string
+	Port int    // port; DefaultDevPort when left out
+	Host string // ip or host: the address to listen on; DefaultDevHost when left out
 }
 
-// Geo configures request.cf lookups.
-type Geo struct{ DB string }
-
-// raw mirrors the TOML; values whose type varies are decoded as any.
-type raw struct {
-	Name              string         `toml:"name"`
-	Main              string         `toml:"main"`
-	CompatibilityDate string         `toml:"compatibility_date"`
-	Routes            []any          `toml:"routes"`
-	Route             string         `toml:"route"`
-	Vars              map[string]any `toml:"vars"`
-	KVNamespaces      []struct {
-		Binding string `toml:"binding"`
-		ID      string `toml:"id"`
-	} `toml:"kv_namespaces"`
-	Limits struct {
-		CPUMs       *int64 `toml:"cpu_ms"`
-		MemoryMB    *int64 `toml:"memory_mb"`
-		Subrequests *int64 `toml:"subrequests"`
-		WallMs      *int64 `toml:"wall_ms"`
-	} `toml:"limits"`
-	Origin string `toml:"origin"`
-	Dev    struct {
-		Port int64  `toml:"port"`
-		IP   string `toml:"ip"`
-		Host string `toml:"host"`
-	} `toml:"dev"`
-	Geo struct {
-		DB string `toml:"db"`
-	} `toml:"geo"`
+// Geo configures request.cf geolocation from [geo].
+type Geo struct {
+	// DB is the first database of DBs, or "" when none is configured.
+	DB string
+	// DBs are the absolute paths of the .mmdb files of db (a string or an
+	// array): a City database and, optionally, an ASN one, to be combined
+	// with geo.Merge in this order.
+	DBs []string
 }
 
-var knownKeys = []string{
-	"name", "main", "compatibility_date", "routes", "route", "vars", "kv_namespaces", "limits",
-	"limits.cpu_ms", "limits.memory_mb", "limits.subrequests", "limits.wall_ms", "origin",
-	"dev", "dev.port", "dev.ip", "dev.host", "geo", "geo.db", "kv_namespaces.binding", "kv_namespaces.id",
-}
-
-// Load reads verge.toml from path, which may be the file or its folder.
+// Load reads, parses and validates a verge.toml. path is the file or the
+// folder holding it. Beyond Parse, Load checks that main and the geo
+// databases exist. Errors from the file are *Error values whose File is
+// path as given.
 func Load(path string) (*Config, error) {
+	file := path
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, FileName)
+		file = filepath.Join(path, FileName)
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	cfg, err := Parse(data, filepath.Dir(abs))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	return cfg, nil
-}
-
-// Parse parses verge.toml contents; dir resolves relative paths.
-func Parse(data []byte, dir string) (*Config, error) {
-	var r raw
-	md, err := toml.Decode(string(data), &r)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+		if errors.Is(err, fs.ErrNotExist) && file != path {
+			return nil, fmt.Errorf("config: no %s in %s: %w", FileName, path, err)
 		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	p := newParser(data, filepath.Dir(abs), file)
+	c := p.parse()
+	if c != nil {
+		p.checkFiles(c)
+	}
+	if err := p.err(); err != nil {
 		return nil, err
-	}
-	var und []string
-	for _, k := range md.Undecoded() {
-		// Route tables are decoded by hand below.
-		if s := k.String(); !strings.HasPrefix(s, "routes.") {
-			und = append(und, s)
-		}
-	}
-	if len(und) > 0 {
-		key := und[0]
-		if strings.HasPrefix(key, "vars.") {
-			// [vars] is free-form; a nested table is the problem.
-			return nil, fmt.Errorf("%s: vars must be strings, numbers or booleans", key)
-		}
-		return nil, fmt.Errorf("%s: unknown key%s", key, suggest(key))
-	}
-	c := &Config{Name: r.Name, Dir: dir, CompatibilityDate: r.CompatibilityDate, Origin: r.Origin, Vars: map[string]string{}}
-	if r.Main == "" {
-		return nil, errors.New("main: required (the worker's entry file, e.g. main = \"src/index.ts\")")
-	}
-	c.Main = r.Main
-	if !filepath.IsAbs(c.Main) {
-		c.Main = filepath.Join(dir, c.Main)
-	}
-	if c.Name == "" {
-		c.Name = filepath.Base(dir)
-	}
-	if r.Route != "" {
-		c.Routes = append(c.Routes, Route{Pattern: r.Route})
-	}
-	for i, rt := range r.Routes {
-		switch v := rt.(type) {
-		case string:
-			c.Routes = append(c.Routes, Route{Pattern: v})
-		case map[string]any:
-			p, _ := v["pattern"].(string)
-			if p == "" {
-				return nil, fmt.Errorf("routes[%d].pattern: required", i)
-			}
-			z, _ := v["zone_name"].(string)
-			c.Routes = append(c.Routes, Route{Pattern: p, ZoneName: z})
-		default:
-			return nil, fmt.Errorf("routes[%d]: must be a string or a table with pattern, got %T", i, rt)
-		}
-	}
-	for k, v := range r.Vars {
-		switch v := v.(type) {
-		case string:
-			c.Vars[k] = v
-		case int64:
-			c.Vars[k] = strconv.FormatInt(v, 10)
-		case float64:
-			c.Vars[k] = strconv.FormatFloat(v, 'g', -1, 64)
-		case bool:
-			c.Vars[k] = strconv.FormatBool(v)
-		default:
-			return nil, fmt.Errorf("vars.%s: must be a string, number or boolean, got %T", k, v)
-		}
-	}
-	for i, kv := range r.KVNamespaces {
-		if kv.Binding == "" {
-			return nil, fmt.Errorf("kv_namespaces[%d].binding: required", i)
-		}
-		c.KVNamespaces = append(c.KVNamespaces, KVNamespace{Binding: kv.Binding, ID: kv.ID})
-	}
-	lim := []struct {
-		name string
-		v    *int64
-		dst  *int
-		max  int64
-	}{
-		{"limits.cpu_ms", r.Limits.CPUMs, &c.Limits.CPUMs, 300000},
-		{"limits.memory_mb", r.Limits.MemoryMB, &c.Limits.MemoryMB, 4096},
-		{"limits.subrequests", r.Limits.Subrequests, &c.Limits.Subrequests, 100000},
-		{"limits.wall_ms", r.Limits.WallMs, &c.Limits.WallMs, 3600000},
-	}
-	for _, l := range lim {
-		if l.v == nil {
-			continue
-		}
-		if *l.v <= 0 || *l.v > l.max {
-			return nil, fmt.Errorf("%s: must be a positive integer up to %d, got %d", l.name, l.max, *l.v)
-		}
-		*l.dst = int(*l.v)
-	}
-	if c.Origin != "" {
-		u, err := url.Parse(c.Origin)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("origin: must be an http(s) URL, got %q", c.Origin)
-		}
-	}
-	if r.Dev.Port < 0 || r.Dev.Port > 65535 {
-		return nil, fmt.Errorf("dev.port: must be 0-65535, got %d", r.Dev.Port)
-	}
-	c.Dev = Dev{Port: int(r.Dev.Port), Host: r.Dev.Host}
-	if c.Dev.Host == "" {
-		c.Dev.Host = r.Dev.IP
-	}
-	c.Geo.DB = r.Geo.DB
-	if c.Geo.DB != "" && !filepath.IsAbs(c.Geo.DB) {
-		c.Geo.DB = filepath.Join(dir, c.Geo.DB)
 	}
 	return c, nil
 }
 
-// suggest names the closest known key, for typos.
-func suggest(key string) string {
-	best, bestD := "", 4
-	for _, k := range knownKeys {
-		if d := distance(key, k); d < bestD {
-			best, bestD = k, d
-		}
+// Parse parses and validates the contents of a verge.toml whose folder is
+// dir (made absolute if it is not); relative paths resolve against it. It
+// reads no files. Errors are *Error values whose File is "verge.toml".
+func Parse(data []byte, dir string) (*Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
-	if best == "" {
-		return ""
+	p := newParser(data, abs, FileName)
+	c := p.parse()
+	if err := p.err(); err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return c, nil
 }

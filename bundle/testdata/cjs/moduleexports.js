@@ -1,0 +1,7 @@
+const helper = require("./helper");
+
+module.exports = {
+  handler(event) {
+    return helper.greet(event.name);
+  },
+};

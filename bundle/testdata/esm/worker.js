@@ -1,0 +1,7 @@
+export default {
+  async fetch(request, env, ctx) {
+    return "hello from esm";
+  },
+};
+
+export const config = { matcher: "/api/:path*" };

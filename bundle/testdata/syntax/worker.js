@@ -1,0 +1,6 @@
+export default {
+  fetch() {
+    const x = ;
+    return x;
+  },
+};
