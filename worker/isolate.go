@@ -43,6 +43,7 @@ type isolate struct {
 	style string
 	// pendingDone is the promise of the last request's waitUntil work.
 	pendingDone engine.Value
+	heap        int64 // last measured heap bytes, counted in w.heap
 }
 
 func (w *Worker) newIsolate() (*isolate, error) {
@@ -60,6 +61,8 @@ func (w *Worker) newIsolate() (*isolate, error) {
 		iso.close()
 		return nil, err
 	}
+	iso.heap = vm.MemoryUsage()
+	w.heap.Add(iso.heap)
 	return iso, nil
 }
 
@@ -128,6 +131,7 @@ func (iso *isolate) loadError(err error) error {
 }
 
 func (iso *isolate) close() {
+	iso.w.heap.Add(-iso.heap)
 	iso.pendingDone.Free()
 	iso.env.Free()
 	iso.vm.Close()
@@ -144,11 +148,15 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 	fetch.ResetSubrequests(vm)
 
 	cf := vm.Undefined()
-	if info.CF != nil {
-		s, err := cfJSON(info.CF)
-		if err != nil {
-			return fmt.Errorf("request.cf: %w", err)
+	if info.CF != nil || info.CFJSON != "" {
+		s := info.CFJSON
+		if s == "" {
+			var err error
+			if s, err = cfJSON(info.CF); err != nil {
+				return fmt.Errorf("request.cf: %w", err)
+			}
 		}
+		var err error
 		if cf, err = vm.ParseJSON(s); err != nil {
 			return fmt.Errorf("request.cf: %w", err)
 		}

@@ -67,6 +67,8 @@ const (
 	CodeStartup    Code = 1106 // script startup limit (503)
 	CodeScriptSize Code = 1107 // script too large
 	CodeScript     Code = 1108 // script failed to load (syntax error, no handler)
+	CodeHost       Code = 1109 // the isolate host failed during the request (503)
+	CodeNoHost     Code = 1110 // no isolate host could take the request (503)
 )
 
 func (c Code) String() string { return fmt.Sprintf("verge-%d", int(c)) }
@@ -90,6 +92,10 @@ func (c Code) Message() string {
 		return "worker script too large"
 	case CodeScript:
 		return "worker script failed to load"
+	case CodeHost:
+		return "isolate host failed while serving the request"
+	case CodeNoHost:
+		return "no isolate host available"
 	}
 	return "worker error"
 }

@@ -56,6 +56,9 @@ func (s *Spares) Get() (*engine.VM, error) {
 
 // Close stops refilling and frees the VMs kept.
 func (s *Spares) Close() {
+	if s == nil {
+		return
+	}
 	close(s.stop)
 	s.wg.Wait()
 	for {

@@ -17,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"sync/atomic"
 
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/sourcemap"
@@ -84,6 +85,8 @@ type Worker struct {
 	count  int // isolates alive
 	closed bool
 	wg     sync.WaitGroup // background waitUntil work
+	heap   atomic.Int64   // heap bytes of live VMs, sampled (see release)
+	served atomic.Int64
 }
 
 // New loads the worker: it creates the first VM, evaluates the bundle and
@@ -193,8 +196,18 @@ func (w *Worker) release(iso *isolate, discard bool) {
 		return
 	}
 	fetch.EndRequest(iso.vm)
+	// Heap size is measured by walking the heap, so sample it: enough for
+	// a host's memory budget, which only needs the order of magnitude.
+	if w.served.Add(1)%64 == 0 {
+		h := iso.vm.MemoryUsage()
+		w.heap.Add(h - iso.heap)
+		iso.heap = h
+	}
 	w.idle <- iso
 }
+
+// Memory estimates the heap bytes held by the worker's VMs.
+func (w *Worker) Memory() int64 { return w.heap.Load() }
 
 // RequestInfo is what the edge knows about a request beyond HTTP itself.
 type RequestInfo struct {
@@ -202,6 +215,9 @@ type RequestInfo struct {
 	URL string
 	// CF is request.cf (see package geo); nil leaves it undefined.
 	CF map[string]any
+	// CFJSON is request.cf already encoded as a JSON object; it wins over
+	// CF. The isolate host receives request.cf this way from the front.
+	CFJSON string
 }
 
 // Serve handles one request with the worker.
@@ -310,8 +326,17 @@ func (w *Worker) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	if hw, ok := rw.(interface{ Started() bool }); ok && hw.Started() {
 		return
 	}
-	body := code.String() + ": " + msg + "\n"
-	if w.cfg.Dev && detail != "" {
+	if !w.cfg.Dev {
+		detail = ""
+	}
+	WriteError(rw, status, code, detail)
+}
+
+// WriteError writes Verge's error response: the stable code and message,
+// then detail (shown only in development) on a line of its own.
+func WriteError(rw http.ResponseWriter, status int, code Code, detail string) {
+	body := code.String() + ": " + code.Message() + "\n"
+	if detail != "" {
 		body += "\n" + detail + "\n"
 	}
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
