@@ -1,0 +1,197 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// NodeConfig is node.toml: one PoP's listeners, workers, origins and
+// routes. Workers are project folders with their own verge.toml, whose
+// routes and origin they bring; [[routes]] here adds routes to origins
+// without a worker.
+type NodeConfig struct {
+	// Colo is the PoP's code, request.cf.colo (default "LOC").
+	Colo   string       `toml:"colo"`
+	Listen ListenConfig `toml:"listen"`
+	Geo    GeoConfig    `toml:"geo"`
+	Hosts  HostsConfig  `toml:"hosts"`
+	// Projects are folders holding a verge.toml, relative to node.toml.
+	Projects []string                `toml:"projects"`
+	Origins  map[string]OriginConfig `toml:"origins"`
+	Routes   []RouteConfig           `toml:"routes"`
+	// NotFound is the status for hosts no route matches (default 404).
+	NotFound int `toml:"not_found_status"`
+
+	dir string
+}
+
+// ListenConfig are the node's listeners.
+type ListenConfig struct {
+	HTTP  string `toml:"http"`  // e.g. "0.0.0.0:80"
+	HTTPS string `toml:"https"` // e.g. "0.0.0.0:443"
+	Cert  string `toml:"cert"`  // PEM files for HTTPS
+	Key   string `toml:"key"`
+	// SelfSigned makes a development certificate when no cert is given.
+	SelfSigned bool `toml:"self_signed"`
+}
+
+// GeoConfig configures client addresses and geolocation.
+type GeoConfig struct {
+	// DB are .mmdb files (a City database, then optionally an ASN one).
+	DB []string `toml:"db"`
+	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	trusted        []netip.Prefix
+}
+
+// HostsConfig configures the isolate hosts.
+type HostsConfig struct {
+	Count          int    `toml:"count"` // default: one per CPU
+	MemoryBudgetMB int    `toml:"memory_budget_mb"`
+	User           string `toml:"user"` // when root (default nobody)
+}
+
+// OriginConfig is a named origin.
+type OriginConfig struct {
+	URL string `toml:"url"`
+	// Timeout bounds the wait for response headers (default 30s).
+	Timeout duration `toml:"timeout"`
+	// HostHeader is the Host sent to the origin: "" keeps the client's,
+	// "origin" uses the origin URL's host, anything else is sent as is.
+	HostHeader string `toml:"host_header"`
+	// InsecureSkipVerify accepts any TLS certificate (testing only).
+	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
+	u                  *url.URL
+}
+
+// RouteConfig sends a host+path pattern to an origin, without a worker.
+type RouteConfig struct {
+	Pattern string `toml:"pattern"`
+	Origin  string `toml:"origin"`
+}
+
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// LoadNode reads and validates node.toml.
+func LoadNode(path string) (*NodeConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("node config: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNode(data, filepath.Dir(abs), path)
+}
+
+// ParseNode parses node.toml; dir resolves relative paths, name labels
+// errors.
+func ParseNode(data []byte, dir, name string) (*NodeConfig, error) {
+	var c NodeConfig
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return nil, fmt.Errorf("%s: unknown key %s", name, strings.Join(keys, ", "))
+	}
+	c.dir = dir
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+func (c *NodeConfig) validate() error {
+	if c.Colo == "" {
+		c.Colo = "LOC"
+	}
+	if c.NotFound == 0 {
+		c.NotFound = 404
+	}
+	if c.NotFound < 400 || c.NotFound > 599 {
+		return fmt.Errorf("not_found_status: %d is not an HTTP error status", c.NotFound)
+	}
+	if c.Listen.HTTP == "" && c.Listen.HTTPS == "" {
+		return errors.New("listen: give http or https (for example http = \"127.0.0.1:8080\")")
+	}
+	if c.Listen.HTTPS != "" && c.Listen.Cert == "" && !c.Listen.SelfSigned {
+		return errors.New("listen: https needs cert and key, or self_signed = true")
+	}
+	if (c.Listen.Cert == "") != (c.Listen.Key == "") {
+		return errors.New("listen: cert and key go together")
+	}
+	c.Listen.Cert, c.Listen.Key = c.abs(c.Listen.Cert), c.abs(c.Listen.Key)
+	for i, p := range c.Projects {
+		c.Projects[i] = c.abs(p)
+	}
+	for i, db := range c.Geo.DB {
+		c.Geo.DB[i] = c.abs(db)
+	}
+	for _, s := range c.Geo.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return fmt.Errorf("geo.trusted_proxies: %q is not a CIDR or address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Geo.trusted = append(c.Geo.trusted, p.Masked())
+	}
+	for name, o := range c.Origins {
+		u, err := url.Parse(o.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("origins.%s.url: %q is not an http(s) URL", name, o.URL)
+		}
+		o.u = u
+		if o.Timeout.Duration <= 0 {
+			o.Timeout.Duration = 30 * time.Second
+		}
+		c.Origins[name] = o
+	}
+	for i, r := range c.Routes {
+		if _, err := parsePattern(r.Pattern); err != nil {
+			return fmt.Errorf("routes[%d].pattern: %w", i, err)
+		}
+		if _, ok := c.Origins[r.Origin]; !ok {
+			return fmt.Errorf("routes[%d].origin: no origin named %q in [origins]", i, r.Origin)
+		}
+	}
+	return nil
+}
+
+func (c *NodeConfig) abs(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/verge-edge/verge/edgeinfo"
+)
+
+// origin forwards requests to one origin server.
+type origin struct {
+	name  string
+	url   *url.URL
+	host  string // Host header mode, see OriginConfig.HostHeader
+	proxy *httputil.ReverseProxy
+}
+
+func newOrigin(name string, u *url.URL, cfg OriginConfig, log *slog.Logger) *origin {
+	o := &origin{name: name, url: u, host: cfg.HostHeader}
+	timeout := cfg.Timeout.Duration
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	tr := &http.Transport{
+		Proxy:                 nil, // never an environment proxy: origins are configured
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify},
+	}
+	o.proxy = &httputil.ReverseProxy{
+		Rewrite:   o.rewrite,
+		Transport: retryTransport{tr},
+		// Stream server-sent events and other unbounded bodies as they come.
+		FlushInterval: -1,
+		ErrorHandler: func(rw http.ResponseWriter, r *http.Request, err error) {
+			status := http.StatusBadGateway
+			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+				status = http.StatusGatewayTimeout
+			}
+			if r.Context().Err() == nil {
+				log.Warn("origin failed", "origin", name, "url", u.String(), "err", err)
+			}
+			rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			rw.WriteHeader(status)
+			rw.Write([]byte("verge: origin " + name + " " + strings.ToLower(http.StatusText(status)) + "\n"))
+		},
+	}
+	return o
+}
+
+func (o *origin) rewrite(pr *httputil.ProxyRequest) {
+	clientHost := pr.In.Host
+	pr.SetURL(o.url)
+	switch o.host {
+	case "":
+		pr.Out.Host = clientHost
+	case "origin":
+		pr.Out.Host = o.url.Host
+	default:
+		pr.Out.Host = o.host
+	}
+	// X-Forwarded-For: the client as the front determined it (trusted
+	// proxies' entries kept), never a client-supplied chain.
+	pr.Out.Header.Del("X-Forwarded-For")
+	pr.Out.Header.Del("Forwarded")
+	proto := "http"
+	if pr.In.TLS != nil {
+		proto = "https"
+	}
+	pr.Out.Header.Set("X-Forwarded-Proto", proto)
+	pr.Out.Header.Set("X-Forwarded-Host", clientHost)
+	if info := edgeinfo.From(pr.In.Context()); info != nil && info.ClientIP.IsValid() {
+		ip := info.ClientIP.String()
+		pr.Out.Header.Set("X-Forwarded-For", ip)
+		pr.Out.Header.Set("CF-Connecting-IP", ip)
+		forIP := ip
+		if info.ClientIP.Is6() {
+			forIP = `"[` + ip + `]"`
+		}
+		pr.Out.Header.Set("Forwarded", "for="+forIP+";host="+quoteForwarded(clientHost)+";proto="+proto)
+	}
+}
+
+func (o *origin) ServeHTTP(rw http.ResponseWriter, r *http.Request) { o.proxy.ServeHTTP(rw, r) }
+
+func quoteForwarded(s string) string {
+	if strings.ContainsAny(s, ":[]\" ;,") {
+		return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+	}
+	return s
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// retryTransport retries a request once when the connection to the origin
+// failed before any of it was sent and it is safe to repeat: a method
+// without side effects and no body.
+type retryTransport struct{ http.RoundTripper }
+
+func (t retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.RoundTripper.RoundTrip(r)
+	if err == nil || r.Context().Err() != nil || !(r.Method == http.MethodGet || r.Method == http.MethodHead) ||
+		(r.Body != nil && r.Body != http.NoBody) {
+		return resp, err
+	}
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "dial" {
+		return resp, err
+	}
+	return t.RoundTripper.RoundTrip(r)
+}

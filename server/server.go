@@ -1,0 +1,399 @@
+// Package server is the PoP edge server, `verge serve`: it listens for
+// clients, finds where they are, matches the route of each request and
+// sends it to a worker (in the isolate hosts of package hostpool) or
+// straight to the origin.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/verge-edge/verge/bundle"
+	"github.com/verge-edge/verge/config"
+	"github.com/verge-edge/verge/edgeinfo"
+	"github.com/verge-edge/verge/geo"
+	"github.com/verge-edge/verge/host"
+	"github.com/verge-edge/verge/hostpool"
+	"github.com/verge-edge/verge/worker"
+)
+
+// Options configure a Server beyond node.toml.
+type Options struct {
+	// HostCommand starts an isolate host (`verge isolate-host`).
+	HostCommand []string
+	// HostEnv is added to the hosts' environment.
+	HostEnv []string
+	Log     *slog.Logger
+	// ConfigPath is node.toml, re-read by Reload; "" when the config was
+	// built in code (verge serve DIR).
+	ConfigPath string
+}
+
+// Server is one PoP.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	pool *hostpool.Pool
+
+	state    atomic.Pointer[state]
+	reloadMu sync.Mutex
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	servers   []*http.Server
+}
+
+// state is what a config produces; requests read it without locks and a
+// reload replaces it whole.
+type state struct {
+	cfg      *NodeConfig
+	routes   table
+	geo      geo.Locator
+	closeGeo func()
+	projects []*project
+}
+
+// project is one worker version loaded from a project folder.
+type project struct {
+	cfg  *config.Config
+	spec host.Spec
+}
+
+// New starts the isolate hosts and loads every project of cfg. It does not
+// listen yet: see ListenAndServe.
+func New(cfg *NodeConfig, opts Options) (*Server, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	s := &Server{opts: opts, log: opts.Log}
+	var budget []string
+	if cfg.Hosts.MemoryBudgetMB > 0 {
+		budget = []string{fmt.Sprintf("--memory-budget-mb=%d", cfg.Hosts.MemoryBudgetMB)}
+	}
+	pool, err := hostpool.Start(hostpool.Config{
+		Hosts:   cfg.Hosts.Count,
+		Command: append(append([]string(nil), opts.HostCommand...), budget...),
+		Env:     opts.HostEnv,
+		User:    cfg.Hosts.User,
+		Log:     opts.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.pool = pool
+	st, err := s.build(cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.state.Store(st)
+	return s, nil
+}
+
+// build loads a config's projects into the hosts and makes its routes.
+func (s *Server) build(cfg *NodeConfig) (*state, error) {
+	st := &state{cfg: cfg, closeGeo: func() {}}
+	st.geo = geo.Static(geo.Default())
+	if len(cfg.Geo.DB) > 0 {
+		var dbs []geo.Locator
+		var opened []*geo.MMDB
+		for _, path := range cfg.Geo.DB {
+			db, err := geo.OpenMMDB(path)
+			if err != nil {
+				for _, d := range opened {
+					d.Close()
+				}
+				return nil, fmt.Errorf("geo.db: %w", err)
+			}
+			opened = append(opened, db)
+			dbs = append(dbs, db)
+		}
+		st.geo = geo.Merge(dbs...)
+		st.closeGeo = func() {
+			for _, d := range opened {
+				d.Close()
+			}
+		}
+	}
+	origins := map[string]*origin{}
+	for name, oc := range cfg.Origins {
+		origins[name] = newOrigin(name, oc.u, oc, s.log)
+	}
+	var routes []route
+	for _, r := range cfg.Routes {
+		p, _ := parsePattern(r.Pattern) // validated
+		routes = append(routes, route{p, target{origin: origins[r.Origin]}})
+	}
+	for _, dir := range cfg.Projects {
+		pr, err := s.loadProject(dir)
+		if err != nil {
+			st.closeGeo()
+			return nil, err
+		}
+		st.projects = append(st.projects, pr)
+		var o *origin
+		if pr.cfg.Origin != "" {
+			u, _ := url.Parse(pr.cfg.Origin) // validated by config
+			o = newOrigin(pr.cfg.Name, u, OriginConfig{}, s.log)
+		}
+		patterns := []string{"*/*"}
+		if len(pr.cfg.Routes) > 0 {
+			patterns = patterns[:0]
+			for _, r := range pr.cfg.Routes {
+				patterns = append(patterns, r.Pattern)
+			}
+		}
+		for _, ps := range patterns {
+			p, err := parsePattern(ps)
+			if err != nil {
+				st.closeGeo()
+				return nil, fmt.Errorf("%s: route: %w", pr.cfg.Name, err)
+			}
+			routes = append(routes, route{p, target{worker: pr, origin: o}})
+		}
+	}
+	st.routes = newTable(routes)
+	return st, nil
+}
+
+// loadProject bundles a project folder and loads it into the hosts.
+func (s *Server) loadProject(dir string) (*project, error) {
+	cfg, err := config.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
+	spec := host.Spec{
+		Name:      cfg.Name,
+		Code:      res.Code,
+		SourceMap: res.SourceMap,
+		Vars:      cfg.Vars,
+		Limits: worker.Limits{
+			CPU:         time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
+			WallTime:    time.Duration(cfg.Limits.WallMs) * time.Millisecond,
+			Memory:      cfg.Limits.MemoryMB << 20,
+			Subrequests: cfg.Limits.Subrequests,
+		},
+		Origin: cfg.Origin,
+	}
+	if cfg.Origin != "" {
+		u, _ := url.Parse(cfg.Origin)
+		spec.AllowHosts = []string{u.Host}
+	}
+	// A version is named by its content, so an unchanged project keeps its
+	// warm VMs across reloads.
+	sum := sha256.New()
+	sum.Write(res.Code)
+	fmt.Fprintf(sum, "\x00%v\x00%v\x00%s", spec.Vars, spec.Limits, spec.Origin)
+	spec.ID = cfg.Name + "@" + hex.EncodeToString(sum.Sum(nil))[:16]
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.pool.Load(ctx, spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
+	s.log.Info("worker ready", "worker", cfg.Name, "version", spec.ID)
+	return &project{cfg: cfg, spec: spec}, nil
+}
+
+// Reload re-reads node.toml and the projects and switches to them without
+// dropping connections. On any error the running config stays.
+func (s *Server) Reload() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	cur := s.state.Load()
+	cfg := cur.cfg
+	if s.opts.ConfigPath != "" {
+		var err error
+		if cfg, err = LoadNode(s.opts.ConfigPath); err != nil {
+			return err
+		}
+	}
+	if cfg.Listen != cur.cfg.Listen {
+		s.log.Warn("listen addresses changed: restart verge serve to apply them")
+	}
+	st, err := s.build(cfg)
+	if err != nil {
+		return err
+	}
+	s.state.Store(st)
+	keep := map[string]bool{}
+	for _, p := range st.projects {
+		keep[p.spec.ID] = true
+	}
+	// Requests already routed to the old versions finish first.
+	time.AfterFunc(5*time.Second, func() {
+		for _, p := range cur.projects {
+			if !keep[p.spec.ID] {
+				s.pool.Unload(context.Background(), p.spec.ID)
+			}
+		}
+		cur.closeGeo()
+	})
+	return nil
+}
+
+// ServeHTTP serves one client request.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	st := s.state.Load()
+	info := &edgeinfo.Info{ClientIP: clientIP(r, st.cfg.Geo.trusted), Colo: st.cfg.Colo}
+	if loc, ok := st.geo.Lookup(info.ClientIP); ok {
+		info.Location = loc
+	}
+	r = r.WithContext(edgeinfo.With(r.Context(), info))
+	rt, ok := st.routes.match(r.Host, r.URL.Path)
+	if !ok {
+		http.Error(rw, "verge: no route for "+stripPort(r.Host)+r.URL.Path, st.cfg.NotFound)
+		return
+	}
+	if rt.worker == nil {
+		rt.origin.ServeHTTP(rw, r)
+		return
+	}
+	// Workers from every platform find geolocation where they expect it:
+	// request.cf, Vercel's and CloudFront's headers.
+	for k, v := range geo.VercelHeaders(info.Location) {
+		r.Header[k] = v
+	}
+	for k, v := range geo.CloudFrontHeaders(info.Location) {
+		r.Header[k] = v
+	}
+	if info.ClientIP.IsValid() {
+		r.Header.Set("X-Real-Ip", info.ClientIP.String())
+		r.Header.Set("CF-Connecting-IP", info.ClientIP.String())
+	}
+	cf := geo.CF(info.Location, geo.NewRequestInfo(r, st.cfg.Colo))
+	s.pool.Serve(rw, r, rt.worker.spec.ID, worker.RequestInfo{URL: requestURL(r), CF: cf})
+}
+
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+// ListenAndServe opens the configured listeners and serves until ctx
+// ends, then shuts down gracefully: in-flight requests finish.
+func (s *Server) ListenAndServe(ctx context.Context, ready func(addrs []string)) error {
+	cfg := s.state.Load().cfg
+	var addrs []string
+	if cfg.Listen.HTTP != "" {
+		ln, err := net.Listen("tcp", cfg.Listen.HTTP)
+		if err != nil {
+			return fmt.Errorf("listen http: %w", err)
+		}
+		s.serve(ln)
+		addrs = append(addrs, "http://"+ln.Addr().String())
+	}
+	if cfg.Listen.HTTPS != "" {
+		tc, err := tlsConfig(cfg.Listen)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.Listen.HTTPS)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return fmt.Errorf("listen https: %w", err)
+		}
+		s.serve(tls.NewListener(ln, tc))
+		addrs = append(addrs, "https://"+ln.Addr().String())
+	}
+	if ready != nil {
+		ready(addrs)
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+func (s *Server) serve(ln net.Listener) {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10, // Cloudflare's request header limit
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.mu.Lock()
+	s.listeners = append(s.listeners, ln)
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// Shutdown stops accepting connections, waits for in-flight requests, and
+// stops the isolate hosts.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	if st := s.state.Load(); st != nil {
+		st.closeGeo()
+	}
+	errs = append(errs, s.pool.Close())
+	return errors.Join(errs...)
+}
+
+// clientIP is the connection's peer, or, when the peer is a trusted proxy,
+// the last X-Forwarded-For entry that is not one.
+func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	ip := ap.Addr().Unmap()
+	if !isTrusted(ip, trusted) {
+		return ip
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := splitComma(hops[i])
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(parts[j])
+			if err != nil {
+				return ip // a malformed chain: trust only what we saw
+			}
+			ip = a.Unmap()
+			if !isTrusted(ip, trusted) {
+				return ip
+			}
+		}
+	}
+	return ip
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
