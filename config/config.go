@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // FileName is the name of the config file in a project folder.
@@ -154,4 +155,26 @@ func Parse(data []byte, dir string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// LoadEntry loads what verge dev and verge serve accept as a worker: a
+// folder with a verge.toml (default ".") or a single worker file, which
+// gets a config named after it.
+func LoadEntry(entry string) (*Config, error) {
+	if entry == "" {
+		entry = "."
+	}
+	st, err := os.Stat(entry)
+	if err != nil {
+		return nil, fmt.Errorf("entry: %w", err)
+	}
+	if st.IsDir() {
+		return Load(entry)
+	}
+	abs, err := filepath.Abs(entry)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))
+	return &Config{Name: name, Main: abs, Dir: filepath.Dir(abs)}, nil
 }

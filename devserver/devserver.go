@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,7 +91,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, out: opts.Out}
 	s.log = slog.New(slog.NewTextHandler(&lockedWriter{s}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	cfg, err := loadConfig(opts.Entry)
+	cfg, err := config.LoadEntry(opts.Entry)
 	if err != nil {
 		return nil, err
 	}
@@ -138,27 +137,6 @@ func New(opts Options) (*Server, error) {
 	}
 	s.rebuild()
 	return s, nil
-}
-
-// loadConfig reads verge.toml for a folder entry, or makes a config for a
-// single file.
-func loadConfig(entry string) (*config.Config, error) {
-	if entry == "" {
-		entry = "."
-	}
-	st, err := os.Stat(entry)
-	if err != nil {
-		return nil, fmt.Errorf("entry: %w", err)
-	}
-	if st.IsDir() {
-		return config.Load(entry)
-	}
-	abs, err := filepath.Abs(entry)
-	if err != nil {
-		return nil, err
-	}
-	name := strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))
-	return &config.Config{Name: name, Main: abs, Dir: filepath.Dir(abs)}, nil
 }
 
 // rebuild bundles and loads the worker. On failure the previous version

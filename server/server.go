@@ -168,9 +168,10 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 	return st, nil
 }
 
-// loadProject bundles a project folder and loads it into the hosts.
+// loadProject bundles a project (a folder with verge.toml, or a worker
+// file) and loads it into the hosts.
 func (s *Server) loadProject(dir string) (*project, error) {
-	cfg, err := config.Load(dir)
+	cfg, err := config.LoadEntry(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +219,30 @@ func BenchmarkColdStart1MB(b *testing.B) {
 		cfg.Bytecode = bc
 		coldStarts(b, cfg)
 	})
+}
+
+// BenchmarkCPUWorker is bench/workers/cpu.js in process: JSON.stringify of
+// 1,000 small objects and SHA-256 of 1 KiB per request.
+func BenchmarkCPUWorker(b *testing.B) {
+	src, err := os.ReadFile("../bench/workers/cpu.js")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := benchPrelude(b)
+	cfg.Code = bundleFor(b, string(src))
+	w, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	req := httptest.NewRequest("GET", "http://example.com/", nil)
+	info := RequestInfo{URL: "http://example.com/"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		w.Serve(rec, req, info)
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
 }

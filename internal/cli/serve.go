@@ -25,12 +25,12 @@ func serveCmd() *cobra.Command {
 		verbose    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "serve [PROJECT_DIR]",
+		Use:   "serve [PROJECT]",
 		Short: "Run a PoP edge server: workers in isolate hosts in front of origins",
 		Long: `Run the edge server of one point of presence, with no external services.
 
 With --config, node.toml gives the listeners, projects (folders with a
-verge.toml), named origins and routes. With a PROJECT_DIR instead, that one
+verge.toml), named origins and routes. With a PROJECT (a folder with verge.toml, or a worker file) instead, that one
 project is served on --listen for every host and path. SIGHUP reloads the
 config and the projects without dropping connections; SIGTERM drains.`,
 		Args: cobra.MaximumNArgs(1),
