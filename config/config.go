@@ -26,6 +26,8 @@ const (
 	MaxMemoryMB    = 4096      // 4 GiB per isolate
 	MaxSubrequests = 10_000    // Cloudflare's paid maximum
 	MaxWallMs      = 3_600_000 // 1 hour
+	MaxStartupMs   = 60_000    // 1 minute
+	MaxBodyMB      = 1 << 20   // 1 TiB: bodies stream, so this only bounds the arithmetic
 )
 
 // Config is a parsed and validated verge.toml.
@@ -88,10 +90,13 @@ type KVNamespace struct {
 // Limits are per-request worker limits from [limits]; zero means the
 // runtime's default (worker.DefaultCPU and friends).
 type Limits struct {
-	CPUMs       int // cpu_ms: CPU time per request, in milliseconds
-	MemoryMB    int // memory_mb: memory per isolate, in MiB
-	Subrequests int // subrequests: fetch() calls per request
-	WallMs      int // wall_ms: wall time per request, in milliseconds
+	CPUMs          int // cpu_ms: CPU time per request, in milliseconds
+	MemoryMB       int // memory_mb: memory per isolate, in MiB
+	Subrequests    int // subrequests: fetch() calls per request
+	WallMs         int // wall_ms: wall time per request, in milliseconds
+	StartupMs      int // startup_ms: CPU time of the script's top level, in milliseconds
+	RequestBodyMB  int // request_body_mb: request body size, in MiB
+	ResponseBodyMB int // response_body_mb: response body size, in MiB
 }
 
 // Dev configures verge dev from [dev].

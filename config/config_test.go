@@ -174,7 +174,7 @@ func TestSuggest(t *testing.T) {
 		{"limits", "cpu", `(did you mean "cpu_ms"?)`},
 		{"limits", "memory", `(did you mean "memory_mb"?)`},
 		{"limits", "CPU-MS", `(did you mean "cpu_ms"?)`},
-		{"limits", "zzzzzz", `; valid keys: cpu_ms, memory_mb, subrequests, wall_ms`},
+		{"limits", "zzzzzz", `; valid keys: cpu_ms, memory_mb, subrequests, wall_ms, startup_ms, request_body_mb, response_body_mb`},
 		{"", "zzzzzz", ``},
 		{"", strings.Repeat("x", 200), ``},
 	} {

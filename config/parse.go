@@ -496,6 +496,12 @@ func (p *parser) limits(key string, v any) Limits {
 			dst, limit = &l.Subrequests, MaxSubrequests
 		case "wall_ms":
 			dst, limit = &l.WallMs, MaxWallMs
+		case "startup_ms":
+			dst, limit = &l.StartupMs, MaxStartupMs
+		case "request_body_mb":
+			dst, limit = &l.RequestBodyMB, MaxBodyMB
+		case "response_body_mb":
+			dst, limit = &l.ResponseBodyMB, MaxBodyMB
 		default:
 			p.unknownKey(key, k)
 			continue

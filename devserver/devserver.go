@@ -193,12 +193,7 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 	for k, v := range s.opts.Vars {
 		vars[k] = v
 	}
-	lim := worker.Limits{
-		CPU:         time.Duration(s.cfg.Limits.CPUMs) * time.Millisecond,
-		WallTime:    time.Duration(s.cfg.Limits.WallMs) * time.Millisecond,
-		Memory:      s.cfg.Limits.MemoryMB << 20,
-		Subrequests: s.cfg.Limits.Subrequests,
-	}
+	lim := worker.LimitsFrom(s.cfg.Limits)
 	if s.opts.Limits != nil {
 		lim = *s.opts.Limits
 	}

@@ -184,13 +184,8 @@ func (s *Server) loadProject(dir string) (*project, error) {
 		Code:      res.Code,
 		SourceMap: res.SourceMap,
 		Vars:      cfg.Vars,
-		Limits: worker.Limits{
-			CPU:         time.Duration(cfg.Limits.CPUMs) * time.Millisecond,
-			WallTime:    time.Duration(cfg.Limits.WallMs) * time.Millisecond,
-			Memory:      cfg.Limits.MemoryMB << 20,
-			Subrequests: cfg.Limits.Subrequests,
-		},
-		Origin: cfg.Origin,
+		Limits:    worker.LimitsFrom(cfg.Limits),
+		Origin:    cfg.Origin,
 	}
 	if cfg.Origin != "" {
 		u, _ := url.Parse(cfg.Origin)

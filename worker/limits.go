@@ -5,19 +5,24 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/verge-edge/verge/config"
 	"github.com/verge-edge/verge/engine"
 )
 
 // Limits bound what one request and one VM may use. Zero fields take the
 // defaults below, which follow Cloudflare's and Fastly's.
 type Limits struct {
-	CPU         time.Duration // CPU time per request (JavaScript and the ops it calls)
-	WallTime    time.Duration // wall time per request, until the response is done
-	WaitUntil   time.Duration // wall time for ctx.waitUntil work after the response
-	Startup     time.Duration // CPU time to evaluate the script's top level
-	Memory      int           // heap bytes per VM
-	Subrequests int           // fetch() calls per request
-	ScriptSize  int           // bytes of the bundled script
+	CPU          time.Duration // CPU time per request (JavaScript and the ops it calls)
+	WallTime     time.Duration // wall time per request, until the response is done
+	WaitUntil    time.Duration // wall time for ctx.waitUntil work after the response
+	Startup      time.Duration // CPU time to evaluate the script's top level
+	Memory       int           // heap bytes per VM
+	Subrequests  int           // fetch() calls per request
+	ScriptSize   int           // bytes of the bundled script
+	RequestBody  int64         // bytes of a request body
+	ResponseBody int64         // bytes of a response body
+	EnvVars      int           // number of vars
+	EnvVarSize   int           // bytes of one var's value
 }
 
 // Defaults.
@@ -29,7 +34,28 @@ const (
 	DefaultMemory      = 128 << 20
 	DefaultSubrequests = 50
 	DefaultScriptSize  = 10 << 20
+	// Cloudflare's limits: 100 MB request bodies (free plan), 128 vars
+	// of 5 KB. Response bodies are not limited there (they stream); the
+	// default here bounds a runaway stream.
+	DefaultRequestBody  = 100 << 20
+	DefaultResponseBody = 10 << 30
+	DefaultEnvVars      = 128
+	DefaultEnvVarSize   = 5 << 10
 )
+
+// LimitsFrom converts verge.toml's [limits]; zero fields keep the defaults.
+func LimitsFrom(c config.Limits) Limits {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	return Limits{
+		CPU:          ms(c.CPUMs),
+		WallTime:     ms(c.WallMs),
+		Startup:      ms(c.StartupMs),
+		Memory:       c.MemoryMB << 20,
+		Subrequests:  c.Subrequests,
+		RequestBody:  int64(c.RequestBodyMB) << 20,
+		ResponseBody: int64(c.ResponseBodyMB) << 20,
+	}
+}
 
 func (l Limits) withDefaults() Limits {
 	set := func(d *time.Duration, v time.Duration) {
@@ -50,6 +76,18 @@ func (l Limits) withDefaults() Limits {
 	if l.ScriptSize <= 0 {
 		l.ScriptSize = DefaultScriptSize
 	}
+	if l.RequestBody <= 0 {
+		l.RequestBody = DefaultRequestBody
+	}
+	if l.ResponseBody <= 0 {
+		l.ResponseBody = DefaultResponseBody
+	}
+	if l.EnvVars <= 0 {
+		l.EnvVars = DefaultEnvVars
+	}
+	if l.EnvVarSize <= 0 {
+		l.EnvVarSize = DefaultEnvVarSize
+	}
 	return l
 }
 
@@ -59,16 +97,19 @@ type Code int
 
 // Error codes. Never renumber: users search for them.
 const (
-	CodeException  Code = 1101 // uncaught exception (500)
-	CodeCPU        Code = 1102 // CPU time limit (503)
-	CodeMemory     Code = 1103 // memory limit (503)
-	CodeWallTime   Code = 1104 // wall time limit (503)
-	CodeNoResponse Code = 1105 // handler promise never settled (500)
-	CodeStartup    Code = 1106 // script startup limit (503)
-	CodeScriptSize Code = 1107 // script too large
-	CodeScript     Code = 1108 // script failed to load (syntax error, no handler)
-	CodeHost       Code = 1109 // the isolate host failed during the request (503)
-	CodeNoHost     Code = 1110 // no isolate host could take the request (503)
+	CodeException    Code = 1101 // uncaught exception (500)
+	CodeCPU          Code = 1102 // CPU time limit (503)
+	CodeMemory       Code = 1103 // memory limit (503)
+	CodeWallTime     Code = 1104 // wall time limit (503)
+	CodeNoResponse   Code = 1105 // handler promise never settled (500)
+	CodeStartup      Code = 1106 // script startup limit (503)
+	CodeScriptSize   Code = 1107 // script too large
+	CodeScript       Code = 1108 // script failed to load (syntax error, no handler)
+	CodeHost         Code = 1109 // the isolate host failed during the request (503)
+	CodeNoHost       Code = 1110 // no isolate host could take the request (503)
+	CodeRequestBody  Code = 1111 // request body over the limit (413)
+	CodeResponseBody Code = 1112 // response body over the limit (the response is cut)
+	CodeEnv          Code = 1113 // too many vars, or one too large (load error)
 )
 
 func (c Code) String() string { return fmt.Sprintf("verge-%d", int(c)) }
@@ -96,6 +137,12 @@ func (c Code) Message() string {
 		return "isolate host failed while serving the request"
 	case CodeNoHost:
 		return "no isolate host available"
+	case CodeRequestBody:
+		return "request body too large"
+	case CodeResponseBody:
+		return "worker response body too large"
+	case CodeEnv:
+		return "worker environment too large"
 	}
 	return "worker error"
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -108,6 +109,14 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if len(cfg.Code) > cfg.Limits.ScriptSize {
 		return nil, &LimitError{Code: CodeScriptSize, Detail: fmt.Sprintf("script is %d bytes, the limit is %d", len(cfg.Code), cfg.Limits.ScriptSize)}
+	}
+	if len(cfg.Vars) > cfg.Limits.EnvVars {
+		return nil, &LimitError{Code: CodeEnv, Detail: fmt.Sprintf("%d vars, the limit is %d", len(cfg.Vars), cfg.Limits.EnvVars)}
+	}
+	for k, v := range cfg.Vars {
+		if len(v) > cfg.Limits.EnvVarSize {
+			return nil, &LimitError{Code: CodeEnv, Detail: fmt.Sprintf("var %s is %d bytes, the limit is %d", k, len(v), cfg.Limits.EnvVarSize)}
+		}
 	}
 	w := &Worker{cfg: cfg, log: cfg.Log, idle: make(chan *isolate, cfg.MaxVMs)}
 	if len(cfg.SourceMap) > 0 {
@@ -222,7 +231,23 @@ type RequestInfo struct {
 
 // Serve handles one request with the worker.
 func (w *Worker) Serve(rw http.ResponseWriter, r *http.Request, info RequestInfo) {
-	ctx, cancel := context.WithTimeout(r.Context(), w.cfg.Limits.WallTime)
+	lim := w.cfg.Limits
+	if r.ContentLength > lim.RequestBody {
+		w.log.Warn(CodeRequestBody.Message(), "worker", w.cfg.Name, "code", CodeRequestBody.String(), "size", r.ContentLength)
+		WriteError(rw, http.StatusRequestEntityTooLarge, CodeRequestBody, "")
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &limitedBody{r.Body, lim.RequestBody}
+	}
+	lw := &limitedWriter{ResponseWriter: rw, left: lim.ResponseBody}
+	rw = lw
+	defer func() {
+		if lw.exceeded {
+			w.log.Warn(CodeResponseBody.Message(), "worker", w.cfg.Name, "code", CodeResponseBody.String(), "limit", lim.ResponseBody)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(r.Context(), lim.WallTime)
 	defer cancel()
 	iso, err := w.acquire(ctx)
 	if err != nil {
@@ -372,3 +397,64 @@ func cfJSON(cf map[string]any) (string, error) {
 	b, err := json.Marshal(cf)
 	return string(b), err
 }
+
+// limitedBody fails reads past the request body limit, for bodies without
+// a Content-Length (chunked uploads).
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	// Read at most one byte past the limit: a body exactly at the limit
+	// then ends with io.EOF as usual, and one byte more is an error.
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	if int64(n) > b.left {
+		n, b.left = int(b.left), 0
+		return n, &LimitError{Code: CodeRequestBody, Detail: "the request body is over the limit"}
+	}
+	b.left -= int64(n)
+	return n, err
+}
+
+// limitedWriter cuts a response body at the limit and knows whether the
+// response has started (so an error after that is only logged).
+type limitedWriter struct {
+	http.ResponseWriter
+	left     int64
+	started  bool
+	exceeded bool
+}
+
+func (l *limitedWriter) WriteHeader(code int) {
+	l.started = true
+	l.ResponseWriter.WriteHeader(code)
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	l.started = true
+	if int64(len(p)) > l.left {
+		l.exceeded = true
+		return 0, &LimitError{Code: CodeResponseBody, Detail: "the response body is over the limit"}
+	}
+	l.left -= int64(len(p))
+	return l.ResponseWriter.Write(p)
+}
+
+func (l *limitedWriter) Started() bool {
+	if hw, ok := l.ResponseWriter.(interface{ Started() bool }); ok && hw.Started() {
+		return true
+	}
+	return l.started
+}
+
+func (l *limitedWriter) Flush() {
+	if f, ok := l.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (l *limitedWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }
