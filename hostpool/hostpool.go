@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/verge-edge/verge/host"
@@ -60,7 +61,8 @@ type Pool struct {
 	dir   string
 	hosts []*proc
 
-	specs sync.Map // worker ID -> *spec
+	specs sync.Map  // worker ID -> *spec
+	bufs  sync.Pool // *[]byte for copying response bodies
 	ctx   context.Context
 	stop  context.CancelFunc
 	wg    sync.WaitGroup
@@ -136,13 +138,26 @@ func Start(cfg Config) (*Pool, error) {
 	return p, nil
 }
 
-// Close stops the hosts and removes their sockets.
+// Close stops the hosts (SIGTERM, so they finish in-flight requests; then
+// SIGKILL after a grace period) and removes their sockets.
 func (p *Pool) Close() error {
 	p.stop()
 	for _, h := range p.hosts {
-		h.kill()
+		h.signal(syscall.SIGTERM)
 	}
-	p.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		for _, h := range p.hosts {
+			h.signal(syscall.SIGKILL)
+		}
+		<-done
+	}
 	for _, h := range p.hosts {
 		h.close()
 	}

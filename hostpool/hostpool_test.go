@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,12 +38,19 @@ func TestMain(m *testing.M) {
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
+		if f := os.Getenv("VERGE_HOST_CPUPROFILE"); f != "" {
+			out, err := os.Create(f)
+			if err == nil {
+				pprof.StartCPUProfile(out)
+				defer pprof.StopCPUProfile()
+			}
+		}
 		log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 		if err := host.Run(ctx, host.Options{Log: log}, host.Limits{OpenFiles: 4096}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		os.Exit(0)
+		return
 	}
 	os.Exit(m.Run())
 }
@@ -77,14 +86,14 @@ func front(t *testing.T, p *Pool, id string) *httptest.Server {
 	return srv
 }
 
-func load(t *testing.T, p *Pool, id, src string) {
+func load(t testing.TB, p *Pool, id, src string) {
 	t.Helper()
 	if err := p.Load(context.Background(), host.Spec{ID: id, Name: id, Code: build(t, src)}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func build(t *testing.T, src string) []byte {
+func build(t testing.TB, src string) []byte {
 	t.Helper()
 	res, err := bundle.Build(bundle.Options{Source: src, Entry: "worker.js"})
 	if err != nil {
@@ -395,4 +404,54 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// BenchmarkForwardHello measures the front's side of a hello-world request
+// forwarded to an isolate host (the request never touches a TCP client).
+// With VERGE_HOST_CPUPROFILE=FILE the host writes its own profile.
+func BenchmarkForwardHello(b *testing.B) {
+	p, err := Start(Config{Hosts: 1, Command: []string{os.Args[0]}, User: "root",
+		Env: []string{"VERGE_TEST_HOST=1", "GOMAXPROCS=1"},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	load(b, p, "hello@1", `export default { fetch() { return new Response("Hello from the Edge") } }`)
+	info := worker.RequestInfo{URL: "http://example.com/", CF: map[string]any{"country": "AR", "colo": "EZE"}}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			p.Serve(rec, httptest.NewRequest("GET", "http://example.com/", nil), "hello@1", info)
+			if rec.Code != 200 {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}
+
+// TestClientGoesAway: a client that gives up while the worker is still
+// working frees the front's side at once, and the pool keeps serving.
+func TestClientGoesAway(t *testing.T) {
+	p := startPool(t, Config{Hosts: 1})
+	load(t, p, "slow@1", `export default { async fetch(req) {
+		if (new URL(req.url).pathname === "/slow") await new Promise(r => setTimeout(r, 1000));
+		return new Response("ok");
+	} }`)
+	srv := front(t, p, "slow@1")
+	get(t, srv.URL+"/") // warm a connection
+	before := runtime.NumGoroutine()
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	for range 5 {
+		if _, err := client.Get(srv.URL + "/slow"); err == nil {
+			t.Fatal("the slow request did not time out")
+		}
+	}
+	if code, body, _ := get(t, srv.URL+"/"); code != 200 || body != "ok" {
+		t.Fatalf("after abandoned requests: %d %q", code, body)
+	}
+	client.CloseIdleConnections()
+	http.DefaultClient.CloseIdleConnections()
+	waitFor(t, "the abandoned requests' goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
 }

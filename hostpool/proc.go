@@ -32,7 +32,8 @@ type proc struct {
 	ln    *net.UnixListener
 	lnf   *os.File // the listener as passed to children
 	cred  *syscall.Credential
-	tr    *http.Transport
+	tr    *http.Transport // requests with a body, control requests
+	fast  *conns          // requests without a body
 	ctl   *http.Client
 
 	up       atomic.Bool
@@ -68,22 +69,24 @@ func newProc(p *Pool, i int, path string, cred *syscall.Credential) (*proc, erro
 		WriteBufferSize: 32 << 10,
 		ReadBufferSize:  32 << 10,
 	}
-	return &proc{p: p, index: i, path: path, ln: ln, lnf: f, cred: cred, tr: tr,
+	return &proc{p: p, index: i, path: path, ln: ln, lnf: f, cred: cred, tr: tr, fast: &conns{path: path},
 		ctl: &http.Client{Transport: tr, Timeout: 30 * time.Second}, backoff: p.cfg.MinBackoff,
 		loaded: map[string]bool{}, loading: map[string]chan struct{}{}}, nil
 }
 
 func (h *proc) close() {
 	h.tr.CloseIdleConnections()
+	h.fast.closeIdle()
 	h.lnf.Close()
 	h.ln.Close()
 }
 
-func (h *proc) kill() {
+// signal sends sig to the running process, if any.
+func (h *proc) signal(sig os.Signal) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.cmd != nil && h.cmd.Process != nil {
-		h.cmd.Process.Kill()
+		h.cmd.Process.Signal(sig)
 	}
 }
 
@@ -114,6 +117,7 @@ func (h *proc) supervise(ready chan<- error) {
 			h.up.Store(false)
 		}
 		h.tr.CloseIdleConnections()
+		h.fast.closeIdle()
 		h.mu.Lock()
 		h.loaded = map[string]bool{}
 		h.mu.Unlock()
@@ -274,7 +278,13 @@ func (h *proc) forward(rw http.ResponseWriter, r *http.Request, sp *spec, url, c
 		} else {
 			out.Header.Del(host.HeaderCF)
 		}
-		resp, err := h.tr.RoundTrip(out)
+		var resp *http.Response
+		var err error
+		if out.Body == nil || out.Body == http.NoBody {
+			resp, err = h.fast.roundTrip(out)
+		} else {
+			resp, err = h.tr.RoundTrip(out)
+		}
 		if err != nil {
 			return err
 		}
@@ -291,13 +301,13 @@ func (h *proc) forward(rw http.ResponseWriter, r *http.Request, sp *spec, url, c
 			}
 			continue
 		}
-		return copyResponse(rw, resp)
+		return copyResponse(rw, resp, &h.p.bufs)
 	}
 }
 
 // copyResponse streams resp to rw, flushing as data arrives so streamed
 // responses reach the client as the worker produces them.
-func copyResponse(rw http.ResponseWriter, resp *http.Response) error {
+func copyResponse(rw http.ResponseWriter, resp *http.Response, bufs *sync.Pool) error {
 	defer resp.Body.Close()
 	hdr := rw.Header()
 	for k, v := range resp.Header {
@@ -306,7 +316,13 @@ func copyResponse(rw http.ResponseWriter, resp *http.Response) error {
 	hdr.Del(host.HeaderStatus)
 	rw.WriteHeader(resp.StatusCode)
 	flusher, _ := rw.(http.Flusher)
-	buf := make([]byte, 32<<10)
+	bp, ok := bufs.Get().(*[]byte)
+	if !ok {
+		b := make([]byte, 32<<10)
+		bp = &b
+	}
+	defer bufs.Put(bp)
+	buf := *bp
 	for {
 		n, err := resp.Body.Read(buf)
 		if n > 0 {

@@ -207,7 +207,7 @@ func (w *Worker) release(iso *isolate, discard bool) {
 	fetch.EndRequest(iso.vm)
 	// Heap size is measured by walking the heap, so sample it: enough for
 	// a host's memory budget, which only needs the order of magnitude.
-	if w.served.Add(1)%64 == 0 {
+	if w.served.Add(1)%256 == 0 {
 		h := iso.vm.MemoryUsage()
 		w.heap.Add(h - iso.heap)
 		iso.heap = h

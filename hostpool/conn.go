@@ -1,0 +1,161 @@
+package hostpool
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// conns is a pool of keep-alive connections to one host for requests
+// without a body, which are most of them. It does in the calling goroutine
+// what http.Transport does with two goroutines per connection and channel
+// handoffs between them: on one core shared by the front and a host, those
+// handoffs cost more than the forwarding itself. Requests with a body keep
+// using http.Transport, which writes the body while reading the response.
+type conns struct {
+	path string
+	mu   sync.Mutex
+	idle []*hconn
+}
+
+type hconn struct {
+	c  net.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+const maxIdleConns = 256
+
+func (p *conns) get(ctx context.Context) (hc *hconn, reused bool, err error) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		hc = p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return hc, true, nil
+	}
+	p.mu.Unlock()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", p.path)
+	if err != nil {
+		return nil, false, err
+	}
+	return &hconn{c: c, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 8<<10)}, false, nil
+}
+
+func (p *conns) put(hc *hconn) {
+	p.mu.Lock()
+	if len(p.idle) < maxIdleConns {
+		p.idle = append(p.idle, hc)
+		hc = nil
+	}
+	p.mu.Unlock()
+	if hc != nil {
+		hc.c.Close()
+	}
+}
+
+// closeIdle drops idle connections, after the host went away.
+func (p *conns) closeIdle() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, hc := range idle {
+		hc.c.Close()
+	}
+}
+
+// roundTrip sends a bodiless request and returns the response; its Body
+// returns the connection to the pool when read to the end.
+func (p *conns) roundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		hc, reused, err := p.get(req.Context())
+		if err != nil {
+			return nil, err
+		}
+		resp, err := hc.do(req)
+		if err == nil {
+			resp.Body = &pooledBody{ReadCloser: resp.Body, p: p, hc: hc, keep: !resp.Close}
+			return resp, nil
+		}
+		hc.c.Close()
+		// An idle connection the host closed (it restarted, or timed the
+		// connection out) fails before the host read the request: safe
+		// to send again on a fresh one.
+		if reused && attempt == 0 && req.Context().Err() == nil && stale(err) {
+			continue
+		}
+		return nil, err
+	}
+}
+
+func stale(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func (hc *hconn) do(req *http.Request) (*http.Response, error) {
+	// A canceled request unblocks the read by expiring the connection,
+	// which is then not reused.
+	stop := context.AfterFunc(req.Context(), func() { hc.c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	bw := hc.bw
+	bw.WriteString(req.Method)
+	bw.WriteByte(' ')
+	bw.WriteString(req.URL.RequestURI())
+	bw.WriteString(" HTTP/1.1\r\nHost: host\r\n")
+	if err := req.Header.Write(bw); err != nil {
+		return nil, err
+	}
+	bw.WriteString("\r\n")
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	resp, err := http.ReadResponse(hc.br, req)
+	if err != nil {
+		if req.Context().Err() != nil {
+			return nil, req.Context().Err()
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// pooledBody gives the connection back once the body is read to its end,
+// and closes it when the body is abandoned midway.
+type pooledBody struct {
+	io.ReadCloser
+	p    *conns
+	hc   *hconn
+	keep bool
+	eof  bool
+}
+
+func (b *pooledBody) Read(q []byte) (int, error) {
+	n, err := b.ReadCloser.Read(q)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *pooledBody) Close() error {
+	if b.hc == nil {
+		return nil
+	}
+	err := b.ReadCloser.Close()
+	if b.eof && b.keep && err == nil {
+		b.p.put(b.hc)
+	} else {
+		b.hc.c.Close()
+	}
+	b.hc = nil
+	return err
+}
