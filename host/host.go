@@ -162,6 +162,10 @@ func (s *Server) serveWorker(rw http.ResponseWriter, r *http.Request, id string)
 	r.Header.Del(HeaderWorker)
 	r.Header.Del(HeaderURL)
 	r.Header.Del(HeaderCF)
+	// The front's connection says Host: host; the client's is in the URL.
+	if u, err := url.Parse(info.URL); err == nil && u.Host != "" {
+		r.Host = u.Host
+	}
 	l.w.Serve(rw, r, info)
 }
 

@@ -182,6 +182,7 @@ NAME = "shop"
 		"shop/worker.js": `export default { async fetch(req, env) {
 			const u = new URL(req.url);
 			if (u.pathname === "/api/exact") return new Response("exact");
+			if (u.pathname.startsWith("/pass")) return fetch(req);
 			return new Response("shop " + u.pathname + " " + req.cf.colo);
 		} }`,
 		"www/verge.toml": "name = \"www\"\nmain = \"worker.js\"\nroutes = [\"*.example.com/*\"]\n[vars]\nNAME = \"www\"\n",
@@ -195,6 +196,9 @@ NAME = "shop"
 		{"shop.test:8080", "/x", "shop /x EZE"},
 		{"SHOP.TEST", "/x", "shop /x EZE"},
 		{"shop.test", "/assets/app.css", "origin " + strings.TrimPrefix(origin.URL, "http://") + " /assets/app.css"},
+		// fetch(request) to the worker's own host goes to its origin, with
+		// the Host header kept, as on Cloudflare.
+		{"shop.test", "/pass/x?q=1", "origin shop.test /pass/x?q=1"},
 	}
 	for _, c := range cases {
 		r := n.do("GET", n.http+c.path, map[string]string{"Host": c.host})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/verge-edge/verge/engine"
@@ -146,6 +147,11 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 		vm.SetDeadline(d)
 	}
 	fetch.ResetSubrequests(vm)
+	if o := iso.w.cfg.Origin; o != nil {
+		if u, err := url.Parse(info.URL); err == nil {
+			fetch.SetZone(vm, u.Hostname(), o)
+		}
+	}
 
 	cf := vm.Undefined()
 	if info.CF != nil || info.CFJSON != "" {

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"syscall"
@@ -68,6 +69,8 @@ type state struct {
 	noRedirect  *http.Client
 	errRedirect *http.Client
 	count       int
+	zoneHost    string          // see SetZone
+	zoneOrigin  *url.URL        // see SetZone
 	fns         [2]engine.Value // newIncoming, responseParts
 	inflight    map[int64]*subrequest
 	next        int64
@@ -114,6 +117,15 @@ func EndRequest(vm *engine.VM) {
 
 // ResetSubrequests starts a new request's subrequest count.
 func ResetSubrequests(vm *engine.VM) { getState(vm).count = 0 }
+
+// SetZone makes the current request's subrequests to host (its own
+// hostname, as on Cloudflare, where fetch(request) reaches the zone's
+// origin) go to origin instead of resolving host, which would lead back
+// to the edge. The Host header stays host. A nil origin turns it off.
+func SetZone(vm *engine.VM, host string, origin *url.URL) {
+	st := getState(vm)
+	st.zoneHost, st.zoneOrigin = strings.ToLower(host), origin
+}
 
 // Subrequests reports the subrequests of the current request.
 func Subrequests(vm *engine.VM) int { return getState(vm).count }
@@ -289,6 +301,12 @@ func opFetchStart(c *engine.Call) (engine.Value, error) {
 	req.Header = hdr
 	req.Host = hdr.Get("Host")
 	req.Header.Del("Host")
+	if st.zoneOrigin != nil && strings.EqualFold(req.URL.Hostname(), st.zoneHost) {
+		if req.Host == "" {
+			req.Host = req.URL.Host
+		}
+		req.URL.Scheme, req.URL.Host = st.zoneOrigin.Scheme, st.zoneOrigin.Host
+	}
 	if req.Header.Get("User-Agent") == "" && st.policy.UserAgent != "" {
 		req.Header.Set("User-Agent", st.policy.UserAgent)
 	}
