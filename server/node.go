@@ -70,7 +70,15 @@ type OriginConfig struct {
 	HostHeader string `toml:"host_header"`
 	// InsecureSkipVerify accepts any TLS certificate (testing only).
 	InsecureSkipVerify bool `toml:"insecure_skip_verify"`
-	u                  *url.URL
+	// HealthCheck is a path probed with GET every HealthInterval (default
+	// 5s); two failures in a row (an error or a 5xx) mark the origin down
+	// and one success up again.
+	HealthCheck    string   `toml:"health_check"`
+	HealthInterval duration `toml:"health_interval"`
+	// Fallback names the origin that takes the traffic while this one is
+	// down.
+	Fallback string `toml:"fallback"`
+	u        *url.URL
 }
 
 // RouteConfig sends a host+path pattern to an origin, without a worker.
@@ -176,7 +184,21 @@ func (c *NodeConfig) validate() error {
 		if o.Timeout.Duration <= 0 {
 			o.Timeout.Duration = 30 * time.Second
 		}
+		if o.HealthInterval.Duration <= 0 {
+			o.HealthInterval.Duration = 5 * time.Second
+		}
+		if o.HealthCheck != "" && !strings.HasPrefix(o.HealthCheck, "/") {
+			return fmt.Errorf("origins.%s.health_check: %q must be a path starting with /", name, o.HealthCheck)
+		}
 		c.Origins[name] = o
+	}
+	for name, o := range c.Origins {
+		if o.Fallback == "" {
+			continue
+		}
+		if _, ok := c.Origins[o.Fallback]; !ok || o.Fallback == name {
+			return fmt.Errorf("origins.%s.fallback: no other origin named %q", name, o.Fallback)
+		}
 	}
 	for i, r := range c.Routes {
 		if _, err := parsePattern(r.Pattern); err != nil {

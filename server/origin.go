@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/verge-edge/verge/edgeinfo"
@@ -17,10 +19,13 @@ import (
 
 // origin forwards requests to one origin server.
 type origin struct {
-	name  string
-	url   *url.URL
-	host  string // Host header mode, see OriginConfig.HostHeader
-	proxy *httputil.ReverseProxy
+	name     string
+	url      *url.URL
+	host     string // Host header mode, see OriginConfig.HostHeader
+	proxy    *httputil.ReverseProxy
+	client   *http.Client // health checks
+	down     atomic.Bool
+	fallback *origin
 }
 
 func newOrigin(name string, u *url.URL, cfg OriginConfig, log *slog.Logger) *origin {
@@ -41,6 +46,8 @@ func newOrigin(name string, u *url.URL, cfg OriginConfig, log *slog.Logger) *ori
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify},
 	}
+	o.client = &http.Client{Transport: tr, Timeout: min(cfg.HealthInterval.Duration, 5*time.Second),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	o.proxy = &httputil.ReverseProxy{
 		Rewrite:   o.rewrite,
 		Transport: retryTransport{tr},
@@ -95,7 +102,60 @@ func (o *origin) rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-func (o *origin) ServeHTTP(rw http.ResponseWriter, r *http.Request) { o.proxy.ServeHTTP(rw, r) }
+// ServeHTTP forwards to this origin, or to its fallback while it is down.
+func (o *origin) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if o.down.Load() && o.fallback != nil && !o.fallback.down.Load() {
+		o.fallback.proxy.ServeHTTP(rw, r)
+		return
+	}
+	o.proxy.ServeHTTP(rw, r)
+}
+
+// checkHealth probes path every interval until ctx ends.
+func (o *origin) checkHealth(ctx context.Context, path string, interval time.Duration, log *slog.Logger) {
+	u := *o.url
+	u.Path, u.RawQuery = strings.TrimSuffix(u.Path, "/")+path, ""
+	failures := 0
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		ok := o.probe(ctx, u.String())
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case ok:
+			failures = 0
+			if o.down.Swap(false) {
+				log.Info("origin up", "origin", o.name)
+			}
+		case failures < 2:
+			if failures++; failures == 2 && !o.down.Swap(true) {
+				log.Warn("origin down: health checks failed", "origin", o.name, "url", u.String())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (o *origin) probe(ctx context.Context, u string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("User-Agent", "verge-health-check")
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode < 500
+}
 
 func quoteForwarded(s string) string {
 	if strings.ContainsAny(s, ":[]\" ;,") {

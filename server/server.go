@@ -26,6 +26,7 @@ import (
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/host"
 	"github.com/verge-edge/verge/hostpool"
+	"github.com/verge-edge/verge/server/compress"
 	"github.com/verge-edge/verge/worker"
 )
 
@@ -61,7 +62,7 @@ type state struct {
 	cfg      *NodeConfig
 	routes   table
 	geo      geo.Locator
-	closeGeo func()
+	close    func() // closes geo databases, stops health checks
 	projects []*project
 }
 
@@ -104,7 +105,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 
 // build loads a config's projects into the hosts and makes its routes.
 func (s *Server) build(cfg *NodeConfig) (*state, error) {
-	st := &state{cfg: cfg, closeGeo: func() {}}
+	st := &state{cfg: cfg, close: func() {}}
 	st.geo = geo.Static(geo.Default())
 	if len(cfg.Geo.DB) > 0 {
 		var dbs []geo.Locator
@@ -121,7 +122,7 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 			dbs = append(dbs, db)
 		}
 		st.geo = geo.Merge(dbs...)
-		st.closeGeo = func() {
+		st.close = func() {
 			for _, d := range opened {
 				d.Close()
 			}
@@ -131,6 +132,25 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 	for name, oc := range cfg.Origins {
 		origins[name] = newOrigin(name, oc.u, oc, s.log)
 	}
+	hctx, stopHealth := context.WithCancel(context.Background())
+	var checks sync.WaitGroup
+	for name, oc := range cfg.Origins {
+		o := origins[name]
+		o.fallback = origins[oc.Fallback]
+		if oc.HealthCheck != "" {
+			checks.Add(1)
+			go func() {
+				defer checks.Done()
+				o.checkHealth(hctx, oc.HealthCheck, oc.HealthInterval.Duration, s.log)
+			}()
+		}
+	}
+	closeGeo := st.close
+	st.close = func() {
+		stopHealth()
+		checks.Wait()
+		closeGeo()
+	}
 	var routes []route
 	for _, r := range cfg.Routes {
 		p, _ := parsePattern(r.Pattern) // validated
@@ -139,7 +159,7 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 	for _, dir := range cfg.Projects {
 		pr, err := s.loadProject(dir)
 		if err != nil {
-			st.closeGeo()
+			st.close()
 			return nil, err
 		}
 		st.projects = append(st.projects, pr)
@@ -158,7 +178,7 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 		for _, ps := range patterns {
 			p, err := parsePattern(ps)
 			if err != nil {
-				st.closeGeo()
+				st.close()
 				return nil, fmt.Errorf("%s: route: %w", pr.cfg.Name, err)
 			}
 			routes = append(routes, route{p, target{worker: pr, origin: o}})
@@ -238,7 +258,7 @@ func (s *Server) Reload() error {
 				s.pool.Unload(context.Background(), p.spec.ID)
 			}
 		}
-		cur.closeGeo()
+		cur.close()
 	})
 	return nil
 }
@@ -322,7 +342,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addrs []string))
 
 func (s *Server) serve(ln net.Listener) {
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           compress.Handler(s),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10, // Cloudflare's request header limit
@@ -351,7 +371,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
 	if st := s.state.Load(); st != nil {
-		st.closeGeo()
+		st.close()
 	}
 	errs = append(errs, s.pool.Close())
 	return errors.Join(errs...)

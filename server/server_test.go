@@ -15,10 +15,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 
@@ -422,5 +424,70 @@ func TestRouteSpecificity(t *testing.T) {
 	}
 	if _, err := parsePattern("a*.com/*"); err == nil {
 		t.Error("a mid-host wildcard was accepted")
+	}
+}
+
+func TestOriginHealthFailover(t *testing.T) {
+	var sick atomic.Bool
+	primary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && sick.Load() {
+			http.Error(w, "sick", 500)
+			return
+		}
+		io.WriteString(w, "primary")
+	}))
+	defer primary.Close()
+	secondary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "secondary")
+	}))
+	defer secondary.Close()
+	n := startNode(t, map[string]string{
+		"node.toml": `[listen]
+http = "127.0.0.1:0"
+[origins.main]
+url = "` + primary.URL + `"
+health_check = "/healthz"
+health_interval = "20ms"
+fallback = "backup"
+[origins.backup]
+url = "` + secondary.URL + `"
+[[routes]]
+pattern = "*/*"
+origin = "main"
+`})
+	body := func() string { return n.do("GET", n.http+"/", nil).body }
+	if b := body(); b != "primary" {
+		t.Fatalf("healthy: %q", b)
+	}
+	sick.Store(true)
+	waitUntil(t, "traffic fails over to the backup", func() bool { return body() == "secondary" })
+	sick.Store(false)
+	waitUntil(t, "traffic returns to the primary", func() bool { return body() == "primary" })
+}
+
+func TestCompressionThroughWorker(t *testing.T) {
+	n := startNode(t, map[string]string{
+		"node.toml":      "projects = [\"app\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n",
+		"app/verge.toml": "name = \"app\"\nmain = \"worker.js\"\n",
+		"app/worker.js":  "export default { fetch() { return new Response(\"edge \".repeat(2000), { headers: { \"content-type\": \"text/plain\" } }); } }",
+	})
+	r := n.do("GET", n.http+"/", map[string]string{"Accept-Encoding": "br"})
+	if r.header.Get("Content-Encoding") != "br" || len(r.body) > 1000 {
+		t.Fatalf("Content-Encoding %q, %d bytes", r.header.Get("Content-Encoding"), len(r.body))
+	}
+	plain, err := io.ReadAll(brotli.NewReader(strings.NewReader(r.body)))
+	if err != nil || string(plain) != strings.Repeat("edge ", 2000) {
+		t.Fatalf("decoded %d bytes, %v", len(plain), err)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
