@@ -78,7 +78,11 @@ type OriginConfig struct {
 	// Fallback names the origin that takes the traffic while this one is
 	// down.
 	Fallback string `toml:"fallback"`
-	u        *url.URL
+	// GeoHeaders are the geolocation header sets sent to the origin:
+	// "cloudflare" (CF-IPCountry), "vercel" (x-vercel-ip-*), "cloudfront"
+	// (CloudFront-Viewer-*).
+	GeoHeaders []string `toml:"geo_headers"`
+	u          *url.URL
 }
 
 // RouteConfig sends a host+path pattern to an origin, without a worker.
@@ -186,6 +190,11 @@ func (c *NodeConfig) validate() error {
 		}
 		if o.HealthInterval.Duration <= 0 {
 			o.HealthInterval.Duration = 5 * time.Second
+		}
+		for _, g := range o.GeoHeaders {
+			if g != "cloudflare" && g != "vercel" && g != "cloudfront" {
+				return fmt.Errorf("origins.%s.geo_headers: %q is not one of cloudflare, vercel, cloudfront", name, g)
+			}
 		}
 		if o.HealthCheck != "" && !strings.HasPrefix(o.HealthCheck, "/") {
 			return fmt.Errorf("origins.%s.health_check: %q must be a path starting with /", name, o.HealthCheck)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/verge-edge/verge/edgeinfo"
+	"github.com/verge-edge/verge/geo"
 )
 
 // origin forwards requests to one origin server.
@@ -26,10 +27,11 @@ type origin struct {
 	client   *http.Client // health checks
 	down     atomic.Bool
 	fallback *origin
+	geo      []string // header sets, see OriginConfig.GeoHeaders
 }
 
 func newOrigin(name string, u *url.URL, cfg OriginConfig, log *slog.Logger) *origin {
-	o := &origin{name: name, url: u, host: cfg.HostHeader}
+	o := &origin{name: name, url: u, host: cfg.HostHeader, geo: cfg.GeoHeaders}
 	timeout := cfg.Timeout.Duration
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -100,6 +102,40 @@ func (o *origin) rewrite(pr *httputil.ProxyRequest) {
 		}
 		pr.Out.Header.Set("Forwarded", "for="+forIP+";host="+quoteForwarded(clientHost)+";proto="+proto)
 	}
+	o.setGeoHeaders(pr.In, pr.Out.Header)
+}
+
+// setGeoHeaders sends the configured geolocation headers, replacing any
+// the client sent.
+func (o *origin) setGeoHeaders(in *http.Request, h http.Header) {
+	info := edgeinfo.From(in.Context())
+	for _, set := range o.geo {
+		var add http.Header
+		switch set {
+		case "cloudflare":
+			c := location(info).Country
+			if c == "" {
+				c = "XX" // Cloudflare's "unknown"
+			}
+			add = http.Header{"Cf-Ipcountry": {c}}
+		case "vercel":
+			deletePrefix(h, "X-Vercel-Ip-")
+			add = geo.VercelHeaders(location(info))
+		case "cloudfront":
+			deletePrefix(h, "Cloudfront-Viewer-")
+			add = geo.CloudFrontHeaders(location(info))
+		}
+		for k, v := range add {
+			h[k] = v
+		}
+	}
+}
+
+func location(info *edgeinfo.Info) geo.Location {
+	if info == nil {
+		return geo.Location{}
+	}
+	return info.Location
 }
 
 // ServeHTTP forwards to this origin, or to its fallback while it is down.
@@ -185,4 +221,14 @@ func (t retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	return t.RoundTripper.RoundTrip(r)
+}
+
+// deletePrefix removes the headers whose canonical name starts with
+// prefix, so that a client cannot pass off its own geo headers as ours.
+func deletePrefix(h http.Header, prefix string) {
+	for k := range h {
+		if strings.HasPrefix(k, prefix) {
+			delete(h, k)
+		}
+	}
 }

@@ -282,6 +282,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	// Workers from every platform find geolocation where they expect it:
 	// request.cf, Vercel's and CloudFront's headers.
+	deletePrefix(r.Header, "X-Vercel-Ip-")
+	deletePrefix(r.Header, "Cloudfront-Viewer-")
 	for k, v := range geo.VercelHeaders(info.Location) {
 		r.Header[k] = v
 	}

@@ -248,6 +248,12 @@ func TestGeoAndTrustedProxies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var originSaw atomic.Pointer[http.Header]
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Clone()
+		originSaw.Store(&h)
+	}))
+	defer origin.Close()
 	dir := t.TempDir()
 	f, _ := os.Create(filepath.Join(dir, "city.mmdb"))
 	tree.WriteTo(f)
@@ -261,6 +267,12 @@ http = "127.0.0.1:0"
 [geo]
 db = ["` + filepath.Join(dir, "city.mmdb") + `"]
 trusted_proxies = ["127.0.0.0/8", "10.0.0.0/8"]
+[origins.o]
+url = "` + origin.URL + `"
+geo_headers = ["cloudflare", "vercel", "cloudfront"]
+[[routes]]
+pattern = "origin.test/*"
+origin = "o"
 `,
 		"echo/verge.toml": "name = \"echo\"\nmain = \"worker.js\"\n",
 		"echo/worker.js":  echoWorker,
@@ -284,6 +296,14 @@ trusted_proxies = ["127.0.0.0/8", "10.0.0.0/8"]
 	for k := range hdr {
 		if strings.HasPrefix(k, "verge-") {
 			t.Errorf("protocol header %s leaked to the worker", k)
+		}
+	}
+	// The origin gets the configured geo header sets; forged ones are dropped.
+	n.do("GET", n.http+"/", map[string]string{"Host": "origin.test", "X-Forwarded-For": "181.1.2.3", "X-Vercel-Ip-Postal-Code": "forged"})
+	oh := *originSaw.Load()
+	for k, want := range map[string]string{"Cf-Ipcountry": "AR", "X-Vercel-Ip-Country": "AR", "Cloudfront-Viewer-Country": "AR", "X-Vercel-Ip-Postal-Code": ""} {
+		if got := oh.Get(k); got != want {
+			t.Errorf("origin header %s = %q, want %q", k, got, want)
 		}
 	}
 }
