@@ -130,8 +130,13 @@ func coldStarts(b *testing.B, cfg Config) {
 // BenchmarkHelloWarm measures warm hello-world requests through the
 // worker (no network: httptest recorder).
 func BenchmarkHelloWarm(b *testing.B) {
+	benchWarm(b, `export default { fetch() { return new Response("Hello from the Edge") } }`)
+}
+
+// benchWarm serves GET / with a warm worker of src, b.N times.
+func benchWarm(b *testing.B, src string) {
 	cfg := benchPrelude(b)
-	cfg.Code = bundleFor(b, `export default { fetch() { return new Response("Hello from the Edge") } }`)
+	cfg.Code = bundleFor(b, src)
 	w, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -228,21 +233,5 @@ func BenchmarkCPUWorker(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := benchPrelude(b)
-	cfg.Code = bundleFor(b, string(src))
-	w, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
-	req := httptest.NewRequest("GET", "http://example.com/", nil)
-	info := RequestInfo{URL: "http://example.com/"}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		rec := httptest.NewRecorder()
-		w.Serve(rec, req, info)
-		if rec.Code != 200 {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-	}
+	benchWarm(b, string(src))
 }
