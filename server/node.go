@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -29,7 +30,9 @@ type NodeConfig struct {
 	Origins  map[string]OriginConfig `toml:"origins"`
 	Routes   []RouteConfig           `toml:"routes"`
 	// NotFound is the status for hosts no route matches (default 404).
-	NotFound int `toml:"not_found_status"`
+	NotFound int         `toml:"not_found_status"`
+	Cache    CacheConfig `toml:"cache"`
+	Admin    AdminConfig `toml:"admin"`
 
 	dir string
 }
@@ -85,10 +88,40 @@ type OriginConfig struct {
 	u          *url.URL
 }
 
-// RouteConfig sends a host+path pattern to an origin, without a worker.
+// RouteConfig sends a host+path pattern to an origin or to a worker (a
+// project's name), with the route's cache settings.
 type RouteConfig struct {
 	Pattern string `toml:"pattern"`
 	Origin  string `toml:"origin"`
+	// Worker names a project; its own origin then serves its fetch(request).
+	Worker string            `toml:"worker"`
+	Cache  *RouteCacheConfig `toml:"cache"`
+}
+
+// CacheConfig sizes the node's HTTP cache. Changing it needs a restart.
+type CacheConfig struct {
+	MemoryMB    int64  `toml:"memory_mb"`     // default 256
+	DiskDir     string `toml:"disk_dir"`      // enables the disk tier
+	DiskMB      int64  `toml:"disk_mb"`       // default 10240
+	MaxObjectMB int64  `toml:"max_object_mb"` // default 512
+}
+
+// RouteCacheConfig turns the cache on for a route.
+type RouteCacheConfig struct {
+	// Enabled defaults to true when the table is present.
+	Enabled *bool `toml:"enabled"`
+	// TTL overrides the origin's freshness lifetime ("Edge Cache TTL").
+	TTL         duration `toml:"ttl"`
+	IgnoreQuery bool     `toml:"ignore_query"`
+}
+
+// AdminConfig is the node's admin API (cache purge and stats).
+type AdminConfig struct {
+	// Listen is the admin address, e.g. "127.0.0.1:9901"; "" disables it.
+	Listen string `toml:"listen"`
+	// Token, when set, is required as "Authorization: Bearer TOKEN". A
+	// listener beyond loopback must have one.
+	Token string `toml:"token"`
 }
 
 type duration struct{ time.Duration }
@@ -123,6 +156,9 @@ func ParseNode(data []byte, dir, name string) (*NodeConfig, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
+			if pe.LastKey != "" {
+				return nil, fmt.Errorf("%s:%d: %s: %s", name, pe.Position.Line, pe.LastKey, pe.Message)
+			}
 			return nil, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -213,8 +249,32 @@ func (c *NodeConfig) validate() error {
 		if _, err := parsePattern(r.Pattern); err != nil {
 			return fmt.Errorf("routes[%d].pattern: %w", i, err)
 		}
-		if _, ok := c.Origins[r.Origin]; !ok {
-			return fmt.Errorf("routes[%d].origin: no origin named %q in [origins]", i, r.Origin)
+		switch {
+		case r.Worker != "" && r.Origin != "":
+			return fmt.Errorf("routes[%d]: give origin or worker, not both", i)
+		case r.Worker != "":
+			// Checked against the projects' names once they are loaded.
+		default:
+			if _, ok := c.Origins[r.Origin]; !ok {
+				return fmt.Errorf("routes[%d].origin: no origin named %q in [origins]", i, r.Origin)
+			}
+		}
+		if r.Cache != nil && r.Cache.TTL.Duration < 0 {
+			return fmt.Errorf("routes[%d].cache.ttl: must not be negative", i)
+		}
+	}
+	if c.Cache.MemoryMB < 0 || c.Cache.DiskMB < 0 || c.Cache.MaxObjectMB < 0 {
+		return errors.New("cache: sizes must not be negative")
+	}
+	c.Cache.DiskDir = c.abs(c.Cache.DiskDir)
+	if c.Admin.Listen != "" {
+		host, _, err := net.SplitHostPort(c.Admin.Listen)
+		if err != nil {
+			return fmt.Errorf("admin.listen: %w", err)
+		}
+		ip, _ := netip.ParseAddr(host)
+		if c.Admin.Token == "" && !(ip.IsValid() && ip.IsLoopback()) && host != "localhost" {
+			return fmt.Errorf("admin.listen: %s is not loopback: set admin.token", c.Admin.Listen)
 		}
 	}
 	return nil

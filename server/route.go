@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"sort"
 	"strings"
 )
@@ -81,15 +82,11 @@ func (p pattern) rank() [4]int {
 	return [4]int{h, -len(p.host), exact, -len(p.path)}
 }
 
-// target is what a route leads to.
-type target struct {
-	worker *project // nil: straight to the origin
-	origin *origin  // nil: the worker has none
-}
-
+// route is a pattern and the handler serving what it matches: the
+// route's policies, then its cache, then a worker or an origin.
 type route struct {
 	pattern
-	target
+	http.Handler
 }
 
 // table finds the route of a request; it is immutable once built.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/verge-edge/verge/bundle"
+	"github.com/verge-edge/verge/cache"
 	"github.com/verge-edge/verge/config"
 	"github.com/verge-edge/verge/edgeinfo"
 	"github.com/verge-edge/verge/geo"
@@ -44,9 +45,10 @@ type Options struct {
 
 // Server is one PoP.
 type Server struct {
-	opts Options
-	log  *slog.Logger
-	pool *hostpool.Pool
+	opts  Options
+	log   *slog.Logger
+	pool  *hostpool.Pool
+	cache *cache.Cache
 
 	state    atomic.Pointer[state]
 	reloadMu sync.Mutex
@@ -94,6 +96,17 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.pool = pool
+	s.cache, err = cache.New(cache.Options{
+		MemoryBytes:    cfg.Cache.MemoryMB << 20,
+		DiskDir:        cfg.Cache.DiskDir,
+		DiskBytes:      cfg.Cache.DiskMB << 20,
+		MaxObjectBytes: cfg.Cache.MaxObjectMB << 20,
+		Log:            opts.Log,
+	})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
 	st, err := s.build(cfg)
 	if err != nil {
 		pool.Close()
@@ -152,22 +165,19 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 		closeGeo()
 	}
 	var routes []route
-	for _, r := range cfg.Routes {
-		p, _ := parsePattern(r.Pattern) // validated
-		routes = append(routes, route{p, target{origin: origins[r.Origin]}})
-	}
+	byName := map[string]*project{}
 	for _, dir := range cfg.Projects {
 		pr, err := s.loadProject(dir)
 		if err != nil {
 			st.close()
 			return nil, err
 		}
-		st.projects = append(st.projects, pr)
-		var o *origin
-		if pr.cfg.Origin != "" {
-			u, _ := url.Parse(pr.cfg.Origin) // validated by config
-			o = newOrigin(pr.cfg.Name, u, OriginConfig{}, s.log)
+		if byName[pr.cfg.Name] != nil {
+			st.close()
+			return nil, fmt.Errorf("projects: two projects are named %q", pr.cfg.Name)
 		}
+		byName[pr.cfg.Name] = pr
+		st.projects = append(st.projects, pr)
 		patterns := []string{"*/*"}
 		if len(pr.cfg.Routes) > 0 {
 			patterns = patterns[:0]
@@ -175,14 +185,33 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				patterns = append(patterns, r.Pattern)
 			}
 		}
+		h := &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
 		for _, ps := range patterns {
 			p, err := parsePattern(ps)
 			if err != nil {
 				st.close()
 				return nil, fmt.Errorf("%s: route: %w", pr.cfg.Name, err)
 			}
-			routes = append(routes, route{p, target{worker: pr, origin: o}})
+			routes = append(routes, route{p, h})
 		}
+	}
+	for i, r := range cfg.Routes {
+		p, _ := parsePattern(r.Pattern) // validated
+		var h http.Handler
+		if r.Worker != "" {
+			pr := byName[r.Worker]
+			if pr == nil {
+				st.close()
+				return nil, fmt.Errorf("routes[%d].worker: no project named %q", i, r.Worker)
+			}
+			h = &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
+		} else {
+			h = origins[r.Origin]
+		}
+		if r.Cache != nil && (r.Cache.Enabled == nil || *r.Cache.Enabled) {
+			h = s.cache.Handler(h, cache.Rules{TTL: r.Cache.TTL.Duration, IgnoreQuery: r.Cache.IgnoreQuery})
+		}
+		routes = append(routes, route{p, h})
 	}
 	st.routes = newTable(routes)
 	return st, nil
@@ -239,8 +268,8 @@ func (s *Server) Reload() error {
 			return err
 		}
 	}
-	if cfg.Listen != cur.cfg.Listen {
-		s.log.Warn("listen addresses changed: restart verge serve to apply them")
+	if cfg.Listen != cur.cfg.Listen || cfg.Admin != cur.cfg.Admin || cfg.Cache != cur.cfg.Cache {
+		s.log.Warn("listen, admin or cache settings changed: restart verge serve to apply them")
 	}
 	st, err := s.build(cfg)
 	if err != nil {
@@ -276,10 +305,18 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "verge: no route for "+stripPort(r.Host)+r.URL.Path, st.cfg.NotFound)
 		return
 	}
-	if rt.worker == nil {
-		rt.origin.ServeHTTP(rw, r)
-		return
-	}
+	rt.ServeHTTP(rw, r)
+}
+
+// workerHandler sends requests to one worker version in the isolate hosts.
+type workerHandler struct {
+	pool *hostpool.Pool
+	id   string
+	colo string
+}
+
+func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	info := edgeinfo.From(r.Context())
 	// Workers from every platform find geolocation where they expect it:
 	// request.cf, Vercel's and CloudFront's headers.
 	deletePrefix(r.Header, "X-Vercel-Ip-")
@@ -294,8 +331,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		r.Header.Set("X-Real-Ip", info.ClientIP.String())
 		r.Header.Set("CF-Connecting-IP", info.ClientIP.String())
 	}
-	cf := geo.CF(info.Location, geo.NewRequestInfo(r, st.cfg.Colo))
-	s.pool.Serve(rw, r, rt.worker.spec.ID, worker.RequestInfo{URL: requestURL(r), CF: cf})
+	cf := geo.CF(info.Location, geo.NewRequestInfo(r, h.colo))
+	h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
 }
 
 func requestURL(r *http.Request) string {
@@ -306,18 +343,34 @@ func requestURL(r *http.Request) string {
 	return scheme + "://" + r.Host + r.URL.RequestURI()
 }
 
+// Addrs are the base URLs a node listens on; empty when not configured.
+type Addrs struct {
+	HTTP, HTTPS, Admin string
+}
+
+// Serving lists the client-facing URLs.
+func (a Addrs) Serving() []string {
+	var out []string
+	for _, u := range []string{a.HTTP, a.HTTPS} {
+		if u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // ListenAndServe opens the configured listeners and serves until ctx
 // ends, then shuts down gracefully: in-flight requests finish.
-func (s *Server) ListenAndServe(ctx context.Context, ready func(addrs []string)) error {
+func (s *Server) ListenAndServe(ctx context.Context, ready func(Addrs)) error {
 	cfg := s.state.Load().cfg
-	var addrs []string
+	var addrs Addrs
 	if cfg.Listen.HTTP != "" {
 		ln, err := net.Listen("tcp", cfg.Listen.HTTP)
 		if err != nil {
 			return fmt.Errorf("listen http: %w", err)
 		}
 		s.serve(ln)
-		addrs = append(addrs, "http://"+ln.Addr().String())
+		addrs.HTTP = "http://" + ln.Addr().String()
 	}
 	if cfg.Listen.HTTPS != "" {
 		tc, err := tlsConfig(cfg.Listen)
@@ -331,7 +384,16 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addrs []string))
 			return fmt.Errorf("listen https: %w", err)
 		}
 		s.serve(tls.NewListener(ln, tc))
-		addrs = append(addrs, "https://"+ln.Addr().String())
+		addrs.HTTPS = "https://" + ln.Addr().String()
+	}
+	if cfg.Admin.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Admin.Listen)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return fmt.Errorf("listen admin: %w", err)
+		}
+		s.serveHandler(ln, s.adminHandler(cfg.Admin.Token))
+		addrs.Admin = "http://" + ln.Addr().String()
 	}
 	if ready != nil {
 		ready(addrs)
@@ -343,8 +405,12 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addrs []string))
 }
 
 func (s *Server) serve(ln net.Listener) {
+	s.serveHandler(ln, compress.Handler(s))
+}
+
+func (s *Server) serveHandler(ln net.Listener, h http.Handler) {
 	srv := &http.Server{
-		Handler:           compress.Handler(s),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10, // Cloudflare's request header limit
@@ -375,6 +441,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if st := s.state.Load(); st != nil {
 		st.close()
 	}
+	s.cache.Close()
 	errs = append(errs, s.pool.Close())
 	return errors.Join(errs...)
 }

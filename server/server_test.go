@@ -44,11 +44,12 @@ func TestMain(m *testing.M) {
 // node writes projects and node.toml into a temp folder, starts the
 // server on a free loopback port and returns its base URLs.
 type node struct {
-	t    *testing.T
-	dir  string
-	srv  *Server
-	http string
-	tls  string
+	t     *testing.T
+	dir   string
+	srv   *Server
+	http  string
+	tls   string
+	admin string
 }
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -84,16 +85,11 @@ func startNode(t *testing.T, files map[string]string) *node {
 	}
 	n := &node{t: t, dir: dir, srv: srv}
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan []string)
+	ready := make(chan Addrs)
 	done := make(chan error)
-	go func() { done <- srv.ListenAndServe(ctx, func(a []string) { ready <- a }) }()
-	for _, a := range <-ready {
-		if strings.HasPrefix(a, "https://") {
-			n.tls = a
-		} else {
-			n.http = a
-		}
-	}
+	go func() { done <- srv.ListenAndServe(ctx, func(a Addrs) { ready <- a }) }()
+	a := <-ready
+	n.http, n.tls, n.admin = a.HTTP, a.HTTPS, a.Admin
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -375,10 +371,10 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan []string)
+	ready := make(chan Addrs)
 	done := make(chan error)
-	go func() { done <- srv.ListenAndServe(ctx, func(a []string) { ready <- a }) }()
-	base := (<-ready)[0]
+	go func() { done <- srv.ListenAndServe(ctx, func(a Addrs) { ready <- a }) }()
+	base := (<-ready).HTTP
 	got := make(chan string)
 	go func() {
 		resp, err := http.Get(base + "/")

@@ -97,8 +97,11 @@ config and the projects without dropping connections; SIGTERM drains.`,
 					}
 				}
 			}()
-			return srv.ListenAndServe(ctx, func(addrs []string) {
-				fmt.Fprintf(cmd.OutOrStdout(), "Ready on %s\n", strings.Join(addrs, " "))
+			return srv.ListenAndServe(ctx, func(addrs server.Addrs) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Ready on %s\n", strings.Join(addrs.Serving(), " "))
+				if addrs.Admin != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "Admin API on %s\n", addrs.Admin)
+				}
 			})
 		},
 	}

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/verge-edge/verge/cache"
+)
+
+// adminHandler is the node's admin API:
+//
+//	POST /cache/purge   {"files":[...], "prefixes":[...], "hosts":[...], "tags":[...], "purge_everything":true}
+//	GET  /cache/stats
+//	GET  /health
+//
+// The purge body has the shape of Cloudflare's purge API.
+func (s *Server) adminHandler(token string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(rw http.ResponseWriter, r *http.Request) {
+		writeJSON(rw, http.StatusOK, map[string]any{"ok": true, "hosts": s.pool.Status()})
+	})
+	mux.HandleFunc("GET /cache/stats", func(rw http.ResponseWriter, r *http.Request) {
+		writeJSON(rw, http.StatusOK, s.cache.Stats())
+	})
+	mux.HandleFunc("POST /cache/purge", func(rw http.ResponseWriter, r *http.Request) {
+		var p cache.Purge
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
+			writeJSON(rw, http.StatusBadRequest, map[string]any{"success": false, "error": "purge body: " + err.Error()})
+			return
+		}
+		n, err := s.cache.Purge(p)
+		if err != nil {
+			writeJSON(rw, http.StatusBadRequest, map[string]any{"success": false, "error": err.Error()})
+			return
+		}
+		s.log.Info("cache purged", "entries", n, "files", len(p.Files), "prefixes", len(p.Prefixes),
+			"hosts", len(p.Hosts), "tags", len(p.Tags), "everything", p.Everything)
+		writeJSON(rw, http.StatusOK, map[string]any{"success": true, "purged": n})
+	})
+	if token == "" {
+		return mux
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			rw.Header().Set("WWW-Authenticate", `Bearer realm="verge admin"`)
+			writeJSON(rw, http.StatusUnauthorized, map[string]any{"success": false, "error": "admin token required"})
+			return
+		}
+		mux.ServeHTTP(rw, r)
+	})
+}
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(status)
+	json.NewEncoder(rw).Encode(v)
+}
