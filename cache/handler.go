@@ -354,7 +354,7 @@ func (rc *recorder) finish(urlKey string) outcome {
 		RequestTime:  rc.start,
 		ResponseTime: now,
 	}
-	rc.setFreshness(e, rc.header)
+	setFreshness(e, rc.header, rc.h.rules.TTL)
 	c.store.put(e, vary)
 	return stored
 }
@@ -372,18 +372,19 @@ func (rc *recorder) refreshed(urlKey string, now time.Time) *entry {
 		e.Header[k] = v
 	}
 	e.RequestTime, e.ResponseTime = rc.start, now
-	rc.setFreshness(&e, rc.header)
+	setFreshness(&e, rc.header, rc.h.rules.TTL)
 	return &e
 }
 
 // setFreshness computes an entry's freshness from its stored header and
-// the Age and Date of the response that brought it (got).
-func (rc *recorder) setFreshness(e *entry, got http.Header) {
+// the Age and Date of the response that brought it (got); a positive ttl
+// is the route's override.
+func setFreshness(e *entry, got http.Header, ttl time.Duration) {
 	d := parseDirectives(e.Header)
 	e.InitialAge = initialAge(got, e.RequestTime, e.ResponseTime)
 	e.Lifetime = lifetime(e.Header, d, e.ResponseTime)
-	if rc.h.rules.TTL > 0 {
-		e.Lifetime = rc.h.rules.TTL
+	if ttl > 0 {
+		e.Lifetime = ttl
 		e.InitialAge = 0 // the route's TTL counts from when we stored it
 	}
 	e.StaleWhileRevalidate, e.StaleIfError = 0, 0

@@ -10,6 +10,8 @@ package devserver
 import (
 	"context"
 	"fmt"
+	"github.com/verge-edge/verge/cache"
+	webcache "github.com/verge-edge/verge/webapi/cache"
 	"io"
 	"log/slog"
 	"net"
@@ -63,6 +65,7 @@ type Server struct {
 	opts    Options
 	cfg     *config.Config
 	prelude *engine.Prelude
+	cache   *cache.Cache // behind the Cache API, kept across reloads
 	geo     geo.Locator
 	cfExtra map[string]any
 	log     *slog.Logger
@@ -90,6 +93,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, out: opts.Out}
 	s.log = slog.New(slog.NewTextHandler(&lockedWriter{s}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var err error
+	if s.cache, err = cache.New(cache.Options{MemoryBytes: 64 << 20, Log: s.log}); err != nil {
+		return nil, err
+	}
 
 	cfg, err := config.LoadEntry(opts.Entry)
 	if err != nil {
@@ -209,6 +216,7 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 		Vars:      vars,
 		Limits:    lim,
 		Fetch:     fetch.Policy{AllowHost: s.allowHost},
+		Cache:     webcache.Local(s.cache),
 		Prelude:   s.prelude,
 		Console:   s.console,
 		Log:       s.log,

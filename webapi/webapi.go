@@ -7,6 +7,7 @@ import (
 	"github.com/verge-edge/verge/webapi/abort"
 	"github.com/verge-edge/verge/webapi/blob"
 	"github.com/verge-edge/verge/webapi/bootstrap"
+	"github.com/verge-edge/verge/webapi/cache"
 	"github.com/verge-edge/verge/webapi/compression"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/crypto"
@@ -42,6 +43,7 @@ func Extensions(extra ...engine.Extension) []engine.Extension {
 		headers.Extension(),
 		url.Extension(),
 		fetch.Extension(),
+		cache.Extension(),
 		crypto.Extension(),
 		structuredclone.Extension(),
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/webapi/cache"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/fetch"
 )
@@ -74,6 +75,7 @@ func (iso *isolate) load() error {
 		console.SetSink(vm, cfg.Console)
 	}
 	fetch.SetPolicy(vm, cfg.Fetch)
+	cache.SetStore(vm, cfg.Cache)
 	vm.OnError = func(err error) {
 		w.log.Error("uncaught error in worker", "worker", cfg.Name, "err", w.FormatError(err))
 	}

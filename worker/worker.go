@@ -22,6 +22,7 @@ import (
 
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/sourcemap"
+	"github.com/verge-edge/verge/webapi/cache"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/fetch"
 )
@@ -57,6 +58,8 @@ type Config struct {
 	Limits   Limits
 	// Fetch is the subrequest policy (allowed private origins, limits).
 	Fetch fetch.Policy
+	// Cache backs the Cache API (caches.default); nil stores nothing.
+	Cache cache.Store
 	// Prelude is the Web API prelude shared by all workers of the process.
 	Prelude *engine.Prelude
 	// Spares, when set, provides blank VMs made ahead of time.
