@@ -216,7 +216,7 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 		Vars:      vars,
 		Limits:    lim,
 		Fetch:     fetch.Policy{AllowHost: s.allowHost},
-		Cache:     webcache.Local(s.cache),
+		Cache:     webcache.Local(s.cache, s.cfg.Name),
 		Prelude:   s.prelude,
 		Console:   s.console,
 		Log:       s.log,

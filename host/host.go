@@ -76,14 +76,18 @@ type Options struct {
 	MemoryBudget int64
 	// Spares is how many blank VMs to keep ready for new workers.
 	Spares int
+	// Services reaches the front's services (the Cache API's store); nil
+	// runs workers without them.
+	Services http.RoundTripper
 }
 
 // Server holds the workers of one isolate host.
 type Server struct {
-	log     *slog.Logger
-	budget  int64
-	prelude *engine.Prelude
-	spares  *worker.Spares
+	log      *slog.Logger
+	services http.RoundTripper
+	budget   int64
+	prelude  *engine.Prelude
+	spares   *worker.Spares
 
 	mu      sync.Mutex
 	workers map[string]*loaded
@@ -104,7 +108,7 @@ func NewServer(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Log, budget: opts.MemoryBudget, prelude: prelude, workers: map[string]*loaded{}}
+	s := &Server{log: opts.Log, budget: opts.MemoryBudget, prelude: prelude, workers: map[string]*loaded{}, services: opts.Services}
 	if opts.Spares > 0 {
 		s.spares = worker.NewSpares(prelude, opts.Spares)
 	}
@@ -223,6 +227,9 @@ func (s *Server) workerConfig(spec Spec) (worker.Config, error) {
 		Name: spec.Name, Code: spec.Code, SourceMap: spec.SourceMap, Vars: spec.Vars,
 		Limits: spec.Limits, Prelude: s.prelude, Spares: s.spares, Dev: spec.Dev, MaxVMs: spec.MaxVMs,
 		Log: s.log.With("worker", spec.Name),
+	}
+	if s.services != nil {
+		cfg.Cache = remoteCache{rt: s.services, ns: spec.Name}
 	}
 	if spec.Origin != "" {
 		u, err := url.Parse(spec.Origin)

@@ -42,6 +42,12 @@ func Run(ctx context.Context, opts Options, lim Limits) error {
 	if err != nil {
 		return fmt.Errorf("host: listener on fd %d: %w", ListenerFD, err)
 	}
+	if opts.Services == nil {
+		if opts.Services, err = servicesClient(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	return Serve(ctx, ln, opts)
 }
 

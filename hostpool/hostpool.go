@@ -39,6 +39,9 @@ type Config struct {
 	Command []string
 	// Env is added to the hosts' environment.
 	Env []string
+	// Services, when set, serves the hosts' calls to the front (see
+	// host.ServicesFD).
+	Services http.Handler
 	// User, when the front runs as root, is the account hosts run as
 	// (default "nobody"). Set "root" to keep root (not recommended).
 	User string

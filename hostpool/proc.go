@@ -149,6 +149,15 @@ func (h *proc) start(log *slog.Logger) (exited <-chan error, err error) {
 	cmd := exec.Command(cfg.Command[0], cfg.Command[1:]...)
 	cmd.Env = append(os.Environ(), cfg.Env...)
 	cmd.ExtraFiles = []*os.File{h.lnf} // fd 3 = host.ListenerFD
+	if cfg.Services != nil {
+		svc, err := servicesPair(cfg.Services)
+		if err != nil {
+			return nil, err
+		}
+		defer svc.Close()                            // the child has its copy
+		cmd.ExtraFiles = append(cmd.ExtraFiles, svc) // fd 4 = host.ServicesFD
+		cmd.Env = append(cmd.Env, "VERGE_SERVICES=1")
+	}
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Credential: h.cred}
 	stderr, err := cmd.StderrPipe()

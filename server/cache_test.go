@@ -144,3 +144,52 @@ func TestAdminConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheAPIThroughHosts runs the Cache API in isolate hosts, whose
+// store is the front's cache, reached over the services connection.
+func TestCacheAPIThroughHosts(t *testing.T) {
+	const w = `let n = 0; export default { async fetch(req, env, ctx) {
+		const u = new URL(req.url);
+		const key = "https://shared.test" + u.pathname;
+		if (u.searchParams.has("delete")) return new Response(String(await caches.default.delete(key)));
+		let r = await caches.default.match(key);
+		if (r) return new Response(env.NAME + " cached " + await r.text());
+		n++;
+		await caches.default.put(key, new Response(env.NAME + " v" + n, { headers: { "cache-control": "max-age=60" } }));
+		return new Response(env.NAME + " fresh v" + n);
+	} }`
+	n := startNode(t, map[string]string{
+		"node.toml":    "projects = [\"a\", \"b\"]\n[hosts]\ncount = 2\n[listen]\nhttp = \"127.0.0.1:0\"\n",
+		"a/verge.toml": "name = \"a\"\nmain = \"w.js\"\nroutes = [\"a.test/*\"]\n[vars]\nNAME = \"a\"\n",
+		"a/w.js":       w,
+		"b/verge.toml": "name = \"b\"\nmain = \"w.js\"\nroutes = [\"b.test/*\"]\n[vars]\nNAME = \"b\"\n",
+		"b/w.js":       w,
+	})
+	get := func(host, path string) string {
+		t.Helper()
+		r := n.do("GET", n.http+path, map[string]string{"Host": host})
+		if r.status != 200 {
+			t.Fatalf("%s%s: %d %s", host, path, r.status, r.body)
+		}
+		return r.body
+	}
+	steps := []struct{ host, path, want string }{
+		{"a.test", "/x", "a fresh v1"},
+		{"a.test", "/x", "a cached a v1"},
+		// The same key in another worker's caches.default is not shared.
+		{"b.test", "/x", "b fresh v1"},
+		{"b.test", "/x", "b cached b v1"},
+		{"a.test", "/x?delete", "true"},
+		{"a.test", "/x?delete", "false"},
+		{"b.test", "/x", "b cached b v1"},
+	}
+	for _, s := range steps {
+		if got := get(s.host, s.path); got != s.want {
+			t.Fatalf("%s%s = %q, want %q", s.host, s.path, got, s.want)
+		}
+	}
+	// a's VMs may be on either host: a miss now means the entry is gone.
+	if got := get("a.test", "/x"); !strings.Contains(got, "fresh") {
+		t.Fatalf("after delete: %q", got)
+	}
+}

@@ -85,18 +85,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 	if cfg.Hosts.MemoryBudgetMB > 0 {
 		budget = []string{fmt.Sprintf("--memory-budget-mb=%d", cfg.Hosts.MemoryBudgetMB)}
 	}
-	pool, err := hostpool.Start(hostpool.Config{
-		Hosts:   cfg.Hosts.Count,
-		Command: append(append([]string(nil), opts.HostCommand...), budget...),
-		Env:     opts.HostEnv,
-		User:    cfg.Hosts.User,
-		Log:     opts.Log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.pool = pool
-	s.cache, err = cache.New(cache.Options{
+	c, err := cache.New(cache.Options{
 		MemoryBytes:    cfg.Cache.MemoryMB << 20,
 		DiskDir:        cfg.Cache.DiskDir,
 		DiskBytes:      cfg.Cache.DiskMB << 20,
@@ -104,9 +93,21 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 		Log:            opts.Log,
 	})
 	if err != nil {
-		pool.Close()
 		return nil, err
 	}
+	s.cache = c
+	pool, err := hostpool.Start(hostpool.Config{
+		Services: host.ServicesHandler(c),
+		Hosts:    cfg.Hosts.Count,
+		Command:  append(append([]string(nil), opts.HostCommand...), budget...),
+		Env:      opts.HostEnv,
+		User:     cfg.Hosts.User,
+		Log:      opts.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.pool = pool
 	st, err := s.build(cfg)
 	if err != nil {
 		pool.Close()

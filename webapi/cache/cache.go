@@ -42,21 +42,34 @@ type Store interface {
 	Delete(ctx context.Context, name string, req *http.Request, ignoreMethod bool) (bool, error)
 }
 
-// Local is a Store on a cache in this process.
-func Local(c *httpcache.Cache) Store { return local{c} }
+// Local is a Store on a cache in this process. Its caches live in their
+// own namespace ns (the worker's name), so one tenant's worker can neither
+// read nor poison another's entries; unlike Cloudflare's zone-wide
+// caches.default, they are not shared with the HTTP cache.
+func Local(c *httpcache.Cache, ns string) Store { return local{c, ns} }
 
-type local struct{ c *httpcache.Cache }
+type local struct {
+	c  *httpcache.Cache
+	ns string
+}
+
+func (l local) name(name string) string {
+	if name == "" {
+		name = "default"
+	}
+	return l.ns + "/" + name
+}
 
 func (l local) Match(_ context.Context, name string, req *http.Request, ignoreMethod bool) (httpcache.Object, bool, error) {
-	return l.c.APIMatch(name, req, ignoreMethod)
+	return l.c.APIMatch(l.name(name), req, ignoreMethod)
 }
 
 func (l local) Put(_ context.Context, name string, req *http.Request, obj httpcache.Object) error {
-	return l.c.APIPut(name, req, obj)
+	return l.c.APIPut(l.name(name), req, obj)
 }
 
 func (l local) Delete(_ context.Context, name string, req *http.Request, ignoreMethod bool) (bool, error) {
-	return l.c.APIDelete(name, req, ignoreMethod)
+	return l.c.APIDelete(l.name(name), req, ignoreMethod)
 }
 
 const stateKey = "cache"
