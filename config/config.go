@@ -65,6 +65,10 @@ type Config struct {
 	// Origin is the http(s) URL requests go to when no worker handles
 	// them, or "".
 	Origin string
+	// FetchAllow is fetch_allow: when set, the only hosts fetch() may
+	// reach ("api.example.com", or "*.example.com" for its subdomains),
+	// besides the worker's own origin. Unset, any public host.
+	FetchAllow []string
 	// Dev configures verge dev.
 	Dev Dev
 	// Geo configures geolocation for request.cf.

@@ -180,7 +180,7 @@ func tableKeys(table string) []string {
 	switch table {
 	case "":
 		return []string{"name", "main", "compatibility_date", "compatibility_flags", "route", "routes",
-			"vars", "kv_namespaces", "limits", "origin", "dev", "geo"}
+			"vars", "kv_namespaces", "limits", "origin", "fetch_allow", "dev", "geo"}
 	case "limits":
 		return []string{"cpu_ms", "memory_mb", "subrequests", "wall_ms", "startup_ms", "request_body_mb", "response_body_mb"}
 	case "dev":

@@ -92,6 +92,15 @@ func (p *parser) parse() *Config {
 				p.origin(k, s)
 				c.Origin = s
 			}
+		case "fetch_allow":
+			for i, h := range p.strings(k, v) {
+				hh := strings.TrimPrefix(h, "*.")
+				if msg := checkHost(hh); msg != "" || strings.Contains(hh, "*") {
+					p.errorf(indexKey(k, i), "must be a host name or \"*.\" and a domain, got %q", h)
+					continue
+				}
+				c.FetchAllow = append(c.FetchAllow, strings.ToLower(h))
+			}
 		case "dev":
 			p.dev(c, v)
 		case "geo":

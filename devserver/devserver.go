@@ -215,7 +215,7 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 		SourceMap: res.SourceMap,
 		Vars:      vars,
 		Limits:    lim,
-		Fetch:     fetch.Policy{AllowHost: s.allowHost},
+		Fetch:     fetch.Policy{AllowHost: s.allowHost, Hosts: s.cfg.FetchAllow},
 		Cache:     webcache.Local(s.cache, s.cfg.Name),
 		Prelude:   s.prelude,
 		Console:   s.console,

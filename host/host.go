@@ -65,6 +65,8 @@ type Spec struct {
 	// addresses: the configured origins.
 	AllowHosts []string `json:"allowHosts,omitempty"`
 	Dev        bool     `json:"dev,omitempty"`
+	// FetchAllow restricts fetch() to these hosts (see fetch.Policy.Hosts).
+	FetchAllow []string `json:"fetchAllow,omitempty"`
 	MaxVMs     int      `json:"maxVMs,omitempty"`
 }
 
@@ -242,7 +244,7 @@ func (s *Server) workerConfig(spec Spec) (worker.Config, error) {
 	for _, h := range spec.AllowHosts {
 		allowed[strings.ToLower(h)] = true
 	}
-	cfg.Fetch = fetch.Policy{AllowHost: func(h string) bool { return allowed[strings.ToLower(h)] }}
+	cfg.Fetch = fetch.Policy{AllowHost: func(h string) bool { return allowed[strings.ToLower(h)] }, Hosts: spec.FetchAllow}
 	cfg.Console = func(level, msg string) {
 		s.log.Info(msg, "kind", "console", "level", level, "worker", spec.Name)
 	}

@@ -230,12 +230,13 @@ func (s *Server) loadProject(dir string) (*project, error) {
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
 	spec := host.Spec{
-		Name:      cfg.Name,
-		Code:      res.Code,
-		SourceMap: res.SourceMap,
-		Vars:      cfg.Vars,
-		Limits:    worker.LimitsFrom(cfg.Limits),
-		Origin:    cfg.Origin,
+		Name:       cfg.Name,
+		Code:       res.Code,
+		SourceMap:  res.SourceMap,
+		Vars:       cfg.Vars,
+		Limits:     worker.LimitsFrom(cfg.Limits),
+		Origin:     cfg.Origin,
+		FetchAllow: cfg.FetchAllow,
 	}
 	if cfg.Origin != "" {
 		u, _ := url.Parse(cfg.Origin)
@@ -245,7 +246,7 @@ func (s *Server) loadProject(dir string) (*project, error) {
 	// warm VMs across reloads.
 	sum := sha256.New()
 	sum.Write(res.Code)
-	fmt.Fprintf(sum, "\x00%v\x00%v\x00%s", spec.Vars, spec.Limits, spec.Origin)
+	fmt.Fprintf(sum, "\x00%v\x00%v\x00%s\x00%v", spec.Vars, spec.Limits, spec.Origin, spec.FetchAllow)
 	spec.ID = cfg.Name + "@" + hex.EncodeToString(sum.Sum(nil))[:16]
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

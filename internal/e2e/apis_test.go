@@ -114,3 +114,38 @@ func TestSubrequestToConfiguredOrigin(t *testing.T) {
 		t.Errorf("fetch to an unconfigured loopback address: %v, want TypeError", got["blocked"])
 	}
 }
+
+func TestFetchAllowList(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "http://elsewhere.test/", http.StatusFound)
+			return
+		}
+		w.Write([]byte("origin ok"))
+	}))
+	defer origin.Close()
+	dir := writeWorker(t, map[string]string{
+		"verge.toml": "name = \"allow\"\nmain = \"worker.js\"\norigin = \"" + origin.URL + "\"\nfetch_allow = [\"127.0.0.1\", \"*.allowed.test\"]\n[vars]\nORIGIN = \"" + origin.URL + "\"\n",
+		"worker.js": `export default { async fetch(req, env) {
+			const out = {};
+			const tryFetch = async (u) => {
+				try { const r = await fetch(u); return r.status + " " + await r.text(); }
+				catch (e) { return e.name + ": " + e.message; }
+			};
+			out.origin = await tryFetch(env.ORIGIN + "/");
+			out.other = await tryFetch("http://example.com/");
+			out.redirect = await tryFetch(env.ORIGIN + "/redirect");
+			return Response.json(out);
+		} }`,
+	})
+	d := start(t, devserver.Options{Entry: dir})
+	got := get(t, d.URL()+"/").json(t)
+	if got["origin"] != "200 origin ok" {
+		t.Errorf("allowed host: %v", got["origin"])
+	}
+	for _, k := range []string{"other", "redirect"} {
+		if s, _ := got[k].(string); !strings.Contains(s, "TypeError") || !strings.Contains(s, "fetch_allow") {
+			t.Errorf("%s: %v, want a TypeError naming fetch_allow", k, got[k])
+		}
+	}
+}

@@ -61,6 +61,30 @@ type Policy struct {
 	Client *http.Client
 	// UserAgent is sent when the worker sets none.
 	UserAgent string
+	// Hosts, when set, are the only hosts fetch() may reach (besides the
+	// zone's own, see SetZone): "api.example.com", or "*.example.com" for
+	// its subdomains. Redirects are held to them too.
+	Hosts []string
+}
+
+// hostAllowed reports whether the policy lets fetch() reach host.
+func (p *Policy) hostAllowed(host string) bool {
+	if len(p.Hosts) == 0 {
+		return true
+	}
+	host = strings.ToLower(host)
+	for _, h := range p.Hosts {
+		if h == host || (strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:])) {
+			return true
+		}
+	}
+	return false
+}
+
+type hostRefusedError struct{ host string }
+
+func (e *hostRefusedError) Error() string {
+	return fmt.Sprintf("subrequests to %s are not allowed by this worker's fetch_allow", e.host)
 }
 
 type state struct {
@@ -140,6 +164,9 @@ func (s *state) setPolicy(p Policy) {
 	follow.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 20 {
 			return errors.New("too many redirects")
+		}
+		if !s.policy.hostAllowed(req.URL.Hostname()) && !strings.EqualFold(req.URL.Hostname(), s.zoneHost) {
+			return &hostRefusedError{req.URL.Hostname()}
 		}
 		return nil
 	}
@@ -301,6 +328,10 @@ func opFetchStart(c *engine.Call) (engine.Value, error) {
 	req.Header = hdr
 	req.Host = hdr.Get("Host")
 	req.Header.Del("Host")
+	if h := req.URL.Hostname(); !st.policy.hostAllowed(h) && !(st.zoneOrigin != nil && strings.EqualFold(h, st.zoneHost)) {
+		cancel()
+		return engine.Value{}, engine.TypeError("Fetch failed: %v", &hostRefusedError{h})
+	}
 	if st.zoneOrigin != nil && strings.EqualFold(req.URL.Hostname(), st.zoneHost) {
 		if req.Host == "" {
 			req.Host = req.URL.Host
@@ -356,6 +387,10 @@ func opFetchWait(c *engine.Call) (engine.Value, error) {
 				var re *refusedError
 				if errors.As(sr.err, &re) {
 					return engine.Value{}, engine.TypeError("Fetch failed: %v", re)
+				}
+				var he *hostRefusedError
+				if errors.As(sr.err, &he) {
+					return engine.Value{}, engine.TypeError("Fetch failed: %v", he)
 				}
 				if errors.Is(sr.err, errRedirectMode) {
 					return engine.Value{}, engine.TypeError("Fetch failed: a redirect was returned and the request's redirect mode is \"error\"")
