@@ -333,7 +333,9 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		r.Header.Set("X-Real-Ip", info.ClientIP.String())
 		r.Header.Set("CF-Connecting-IP", info.ClientIP.String())
 	}
-	cf := geo.CF(info.Location, geo.NewRequestInfo(r, h.colo))
+	ri := geo.NewRequestInfo(r, h.colo)
+	ri.ClientTCPRTT = clientRTT(r.Context())
+	cf := geo.CF(info.Location, ri)
 	h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
 }
 
@@ -413,6 +415,7 @@ func (s *Server) serve(ln net.Listener) {
 func (s *Server) serveHandler(ln net.Listener, h http.Handler) {
 	srv := &http.Server{
 		Handler:           h,
+		ConnContext:       func(ctx context.Context, c net.Conn) context.Context { return withConn(ctx, c) },
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10, // Cloudflare's request header limit
