@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/verge-edge/verge/policy/jwtauth"
 )
 
 // NodeConfig is node.toml: one PoP's listeners, workers, origins and
@@ -96,6 +98,8 @@ type RouteConfig struct {
 	// Worker names a project; its own origin then serves its fetch(request).
 	Worker string            `toml:"worker"`
 	Cache  *RouteCacheConfig `toml:"cache"`
+	// JWT requires a valid bearer token (policy/jwtauth).
+	JWT *jwtauth.Config `toml:"jwt"`
 }
 
 // CacheConfig sizes the node's HTTP cache. Changing it needs a restart.

@@ -27,6 +27,8 @@ import (
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/host"
 	"github.com/verge-edge/verge/hostpool"
+	"github.com/verge-edge/verge/policy"
+	"github.com/verge-edge/verge/policy/jwtauth"
 	"github.com/verge-edge/verge/server/compress"
 	"github.com/verge-edge/verge/worker"
 )
@@ -212,6 +214,21 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 		if r.Cache != nil && (r.Cache.Enabled == nil || *r.Cache.Enabled) {
 			h = s.cache.Handler(h, cache.Rules{TTL: r.Cache.TTL.Duration, IgnoreQuery: r.Cache.IgnoreQuery})
 		}
+		// Policies run before the cache, in the order of package policy.
+		var ps []policy.Policy
+		if r.JWT != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			a, err := jwtauth.New(ctx, *r.JWT, jwtauth.Options{Logger: s.log})
+			cancel()
+			if err != nil {
+				st.close()
+				return nil, fmt.Errorf("routes[%d].%w", i, err)
+			}
+			prev := st.close
+			st.close = func() { a.Close(); prev() }
+			ps = append(ps, a)
+		}
+		h = policy.Chain(h, ps...)
 		routes = append(routes, route{p, h})
 	}
 	st.routes = newTable(routes)
