@@ -259,6 +259,32 @@ func TestCPULimitCountsOnlyJavaScript(t *testing.T) {
 	}
 }
 
+// TestCPULimitIsThreadTime: time the VM's thread does not run (here it
+// blocks in an op, as it would when a busy node deschedules it) is not
+// charged to the budget; running is.
+func TestCPULimitIsThreadTime(t *testing.T) {
+	vm := newVM(t, map[string]Op{
+		"block": func(c *Call) (Value, error) {
+			time.Sleep(200 * time.Millisecond)
+			return Value{}, nil
+		},
+	})
+	vm.SetCPULimit(100 * time.Millisecond)
+	// The first loop makes the engine poll, which starts the thread clock.
+	v, err := vm.Eval(`for (let i = 0; i < 2e4; i++); __verge_ops.block(); for (let i = 0; i < 2e4; i++); "ok"`, "t.js")
+	if err != nil {
+		t.Fatalf("a blocked thread was charged: %v (cpu used %v)", err, vm.CPUUsed())
+	}
+	v.Free()
+	if vm.CPUUsed() >= 100*time.Millisecond {
+		t.Errorf("cpu used %v, want the blocked time left out", vm.CPUUsed())
+	}
+	_, err = vm.Eval(`for (;;);`, "t.js")
+	if !errors.Is(err, ErrCPULimit) {
+		t.Fatalf("err = %v, want ErrCPULimit", err)
+	}
+}
+
 func TestNewUint8ArrayManyTimes(t *testing.T) {
 	vm := newVM(t, nil)
 	fn, err := vm.Eval(`(u) => u.length + u[0]`, "t.js")
