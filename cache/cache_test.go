@@ -319,6 +319,29 @@ func TestVary(t *testing.T) {
 	f.expect(f.do("GET", "/", "Accept-Language", "de", "Accept-Encoding", "deflate, gzip;q=0.8"), 200, StatusHit, "de-3")
 }
 
+// TestKeyHeaders: a route's key headers split the cache as if the
+// responses varied on them, alongside the responses' own Vary, and a purge
+// by URL removes every variant.
+func TestKeyHeaders(t *testing.T) {
+	f := newFixture(t, Options{}, Rules{KeyHeaders: []string{"x-verge-experiment-checkout"}})
+	f.origin.set(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "max-age=60")
+		rw.Header().Set("Vary", "Accept-Language")
+		fmt.Fprintf(rw, "%s/%s-%d", r.Header.Get("X-Verge-Experiment-Checkout"), r.Header.Get("Accept-Language"), f.origin.hits.Load())
+	})
+	const exp = "X-Verge-Experiment-Checkout"
+	f.expect(f.do("GET", "/", exp, "control"), 200, StatusMiss, "control/-1")
+	f.expect(f.do("GET", "/", exp, "new"), 200, StatusMiss, "new/-2")
+	f.expect(f.do("GET", "/", exp, "control"), 200, StatusHit, "control/-1")
+	f.expect(f.do("GET", "/", exp, "new"), 200, StatusHit, "new/-2")
+	f.expect(f.do("GET", "/", exp, "new", "Accept-Language", "fr"), 200, StatusMiss, "new/fr-3")
+	f.expect(f.do("GET", "/", exp, "new", "Accept-Language", "fr"), 200, StatusHit, "new/fr-3")
+	if n, err := f.c.Purge(Purge{Files: []string{f.front.URL + "/"}}); err != nil || n != 3 {
+		t.Fatalf("purged %d entries (%v), want 3", n, err)
+	}
+	f.expect(f.do("GET", "/", exp, "control"), 200, StatusMiss, "control/-4")
+}
+
 func TestStaleWhileRevalidate(t *testing.T) {
 	f := newFixture(t, Options{}, Rules{})
 	f.counter("max-age=10, stale-while-revalidate=30")

@@ -18,6 +18,11 @@ type Rules struct {
 	TTL time.Duration
 	// IgnoreQuery drops the query string from the cache key.
 	IgnoreQuery bool
+	// KeyHeaders are request headers whose values are part of the cache
+	// key, as if every response named them in Vary. The server keys a
+	// route with experiments on their variant headers, so one variant's
+	// page is never served to another.
+	KeyHeaders []string
 }
 
 // Status values of the CF-Cache-Status response header.
@@ -37,6 +42,11 @@ const StatusHeader = "CF-Cache-Status"
 
 // Handler returns next behind the cache.
 func (c *Cache) Handler(next http.Handler, rules Rules) http.Handler {
+	keyHeaders := make([]string, len(rules.KeyHeaders))
+	for i, k := range rules.KeyHeaders {
+		keyHeaders[i] = http.CanonicalHeaderKey(k)
+	}
+	rules.KeyHeaders = keyHeaders
 	return &handler{c: c, next: next, rules: rules}
 }
 
@@ -68,7 +78,7 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	urlKey := requestURLKey(r, h.rules.IgnoreQuery)
-	key := fullKey(urlKey, h.c.store.varyOf(urlKey), r.Header)
+	key := fullKey(urlKey, withNames(h.c.store.varyOf(urlKey), h.rules.KeyHeaders), r.Header)
 	for {
 		e := h.c.store.get(key)
 		now := h.c.opts.Now()
@@ -343,7 +353,7 @@ func (rc *recorder) finish(urlKey string) outcome {
 		}
 		return notStored
 	}
-	vary := varyNames(rc.header)
+	vary := withNames(varyNames(rc.header), rc.h.rules.KeyHeaders)
 	e := &entry{
 		Key:          fullKey(urlKey, vary, rc.req.Header),
 		URL:          urlKey,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -79,6 +80,23 @@ func varyNames(h http.Header) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// withNames returns the sorted union of the Vary names vary and the
+// canonical header names extra.
+func withNames(vary, extra []string) []string {
+	if len(extra) == 0 {
+		return vary
+	}
+	out := make([]string, 0, len(vary)+len(extra))
+	out = append(out, vary...)
+	for _, n := range extra {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func normalizeEncoding(v string) string {

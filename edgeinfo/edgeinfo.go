@@ -28,6 +28,9 @@ type Info struct {
 	Claims map[string]any
 	// Variants maps an experiment name to the variant the client is in.
 	Variants map[string]string
+	// Flags are the feature flags' values for this request as a JSON
+	// object, set by the experiment policy; "" when the route has none.
+	Flags string
 }
 
 type key struct{}

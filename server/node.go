@@ -14,7 +14,12 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/verge-edge/verge/policy/experiment"
+	"github.com/verge-edge/verge/policy/geoaccess"
 	"github.com/verge-edge/verge/policy/jwtauth"
+	"github.com/verge-edge/verge/policy/ratelimit"
+	"github.com/verge-edge/verge/policy/transform"
+	"github.com/verge-edge/verge/policy/waf"
 )
 
 // NodeConfig is node.toml: one PoP's listeners, workers, origins and
@@ -98,8 +103,19 @@ type RouteConfig struct {
 	// Worker names a project; its own origin then serves its fetch(request).
 	Worker string            `toml:"worker"`
 	Cache  *RouteCacheConfig `toml:"cache"`
+	// Policies, run in front of the cache in the order of package
+	// policy: geo access, WAF, rate limit, JWT, experiments, transform.
+	GeoAccess *geoaccess.Config `toml:"geo_access"`
+	WAF       *waf.Config       `toml:"waf"`
+	RateLimit *ratelimit.Config `toml:"rate_limit"`
 	// JWT requires a valid bearer token (policy/jwtauth).
 	JWT *jwtauth.Config `toml:"jwt"`
+	// Experiments, Flags and FlagsHeader are policy/experiment's Config:
+	// [[routes.experiments]] and [[routes.flags]].
+	Experiments []experiment.Experiment `toml:"experiments"`
+	Flags       []experiment.Flag       `toml:"flags"`
+	FlagsHeader string                  `toml:"flags_header"`
+	Transform   *transform.Config       `toml:"transform"`
 }
 
 // CacheConfig sizes the node's HTTP cache. Changing it needs a restart.

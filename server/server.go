@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,8 +28,6 @@ import (
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/host"
 	"github.com/verge-edge/verge/hostpool"
-	"github.com/verge-edge/verge/policy"
-	"github.com/verge-edge/verge/policy/jwtauth"
 	"github.com/verge-edge/verge/server/compress"
 	"github.com/verge-edge/verge/worker"
 )
@@ -198,7 +197,8 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 			routes = append(routes, route{p, h})
 		}
 	}
-	for i, r := range cfg.Routes {
+	for i := range cfg.Routes {
+		r := &cfg.Routes[i]
 		p, _ := parsePattern(r.Pattern) // validated
 		var h http.Handler
 		if r.Worker != "" {
@@ -211,25 +211,23 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 		} else {
 			h = origins[r.Origin]
 		}
-		if r.Cache != nil && (r.Cache.Enabled == nil || *r.Cache.Enabled) {
-			h = s.cache.Handler(h, cache.Rules{TTL: r.Cache.TTL.Duration, IgnoreQuery: r.Cache.IgnoreQuery})
+		pol, err := s.buildPolicies(r)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("routes[%d]: %w", i, err)
 		}
-		// Policies run before the cache, in the order of package policy.
-		var ps []policy.Policy
-		if r.JWT != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			a, err := jwtauth.New(ctx, *r.JWT, jwtauth.Options{Logger: s.log})
-			cancel()
-			if err != nil {
+		prev := st.close
+		st.close = func() { pol.close(); prev() }
+		if pol.exps != nil {
+			if h, err = newVariantTarget(pol.exps, r.Experiments, origins, r.Worker == "", h); err != nil {
 				st.close()
-				return nil, fmt.Errorf("routes[%d].%w", i, err)
+				return nil, fmt.Errorf("routes[%d]: %w", i, err)
 			}
-			prev := st.close
-			st.close = func() { a.Close(); prev() }
-			ps = append(ps, a)
 		}
-		h = policy.Chain(h, ps...)
-		routes = append(routes, route{p, h})
+		if r.Cache != nil && (r.Cache.Enabled == nil || *r.Cache.Enabled) {
+			h = s.cache.Handler(h, cacheRules(r.Cache, pol.cacheKeyHeaders()))
+		}
+		routes = append(routes, route{p, pol.chain(h)})
 	}
 	st.routes = newTable(routes)
 	return st, nil
@@ -353,6 +351,14 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	ri := geo.NewRequestInfo(r, h.colo)
 	ri.ClientTCPRTT = clientRTT(r.Context())
 	cf := geo.CF(info.Location, ri)
+	// What the route's policies decided, where Workers code reads the
+	// edge's facts about a request.
+	if len(info.Variants) > 0 {
+		cf["experiments"] = info.Variants
+	}
+	if info.Flags != "" {
+		cf["flags"] = json.RawMessage(info.Flags)
+	}
 	h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
 }
 

@@ -122,7 +122,7 @@ func (n *node) do(method, url string, hdr map[string]string) result {
 	client := &http.Client{Transport: &http.Transport{
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
 		ForceAttemptHTTP2: true,
-	}}
+	}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
 		n.t.Fatal(err)
@@ -229,31 +229,45 @@ NAME = "shop"
 	}
 }
 
-func TestGeoAndTrustedProxies(t *testing.T) {
+// writeCityDB writes a City database placing 181.0.0.0/12 in Buenos
+// Aires and 2.16.0.0/13 in Berlin, and returns its path.
+func writeCityDB(t *testing.T) string {
+	t.Helper()
 	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-City", RecordSize: 28})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for cidr, rec := range map[string][2]string{"181.0.0.0/12": {"AR", "Buenos Aires"}, "2.16.0.0/13": {"DE", "Berlin"}} {
+	for cidr, rec := range map[string][3]string{"181.0.0.0/12": {"AR", "SA", "Buenos Aires"}, "2.16.0.0/13": {"DE", "EU", "Berlin"}} {
 		_, ipn, _ := net.ParseCIDR(cidr)
 		err := tree.Insert(ipn, mmdbtype.Map{
-			"country": mmdbtype.Map{"iso_code": mmdbtype.String(rec[0])},
-			"city":    mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(rec[1])}},
+			"country":   mmdbtype.Map{"iso_code": mmdbtype.String(rec[0])},
+			"continent": mmdbtype.Map{"code": mmdbtype.String(rec[1])},
+			"city":      mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(rec[2])}},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	path := filepath.Join(t.TempDir(), "city.mmdb")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := tree.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestGeoAndTrustedProxies(t *testing.T) {
+	db := writeCityDB(t)
 	var originSaw atomic.Pointer[http.Header]
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Clone()
 		originSaw.Store(&h)
 	}))
 	defer origin.Close()
-	dir := t.TempDir()
-	f, _ := os.Create(filepath.Join(dir, "city.mmdb"))
-	tree.WriteTo(f)
-	f.Close()
 
 	n := startNode(t, map[string]string{
 		"node.toml": `colo = "GRU"
@@ -261,7 +275,7 @@ projects = ["echo"]
 [listen]
 http = "127.0.0.1:0"
 [geo]
-db = ["` + filepath.Join(dir, "city.mmdb") + `"]
+db = ["` + db + `"]
 trusted_proxies = ["127.0.0.0/8", "10.0.0.0/8"]
 [origins.o]
 url = "` + origin.URL + `"

@@ -177,6 +177,17 @@ func checkPathPrefix(p string) error {
 	return nil
 }
 
+// Headers returns the request headers Wrap sets: each experiment's and
+// the flags header. A cache in front of content that depends on them
+// must key on them.
+func (e *Experiments) Headers() []string {
+	out := make([]string, 0, len(e.exps)+1)
+	for _, x := range e.exps {
+		out = append(out, x.header)
+	}
+	return append(out, e.flags.header)
+}
+
 // Flags returns the route's feature flags, whose Set replaces them live.
 func (e *Experiments) Flags() *Flags { return e.flags }
 

@@ -44,6 +44,7 @@ func (e *Experiments) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 	if js := e.flags.headerValue(r, info); js != "" {
 		r.Header[e.flags.header] = []string{js}
+		info.Flags = js
 	}
 	next.ServeHTTP(w, r)
 }
