@@ -60,6 +60,8 @@ type Config struct {
 	JSONVars map[string]bool
 	// KVNamespaces are [[kv_namespaces]], in file order.
 	KVNamespaces []KVNamespace
+	// RateLimits are [[ratelimits]]: rate limiter bindings, in file order.
+	RateLimits []RateLimit
 	// Limits are [limits]; zero means the runtime's default.
 	Limits Limits
 	// Origin is the http(s) URL requests go to when no worker handles
@@ -89,6 +91,23 @@ type KVNamespace struct {
 	Binding   string // a JavaScript identifier
 	ID        string // the namespace's id; defaults to Binding
 	PreviewID string // preview_id, for wrangler compatibility; may be ""
+}
+
+// RateLimit binds a rate limiter to env.<Binding>, with Cloudflare's
+// shape:
+//
+//	[[ratelimits]]
+//	name = "MY_LIMITER"
+//	namespace_id = "1001"
+//	simple = { limit = 100, period = 60 }
+//
+// Cloudflare allows a period of 10 or 60 seconds; any whole number of
+// seconds up to a day works here.
+type RateLimit struct {
+	Binding     string // name: a JavaScript identifier
+	NamespaceID string // namespace_id: limiters with one id share counters
+	Limit       int    // simple.limit: requests per period
+	Period      int    // simple.period: seconds
 }
 
 // Limits are per-request worker limits from [limits]; zero means the

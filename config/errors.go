@@ -180,7 +180,7 @@ func tableKeys(table string) []string {
 	switch table {
 	case "":
 		return []string{"name", "main", "compatibility_date", "compatibility_flags", "route", "routes",
-			"vars", "kv_namespaces", "limits", "origin", "fetch_allow", "dev", "geo"}
+			"vars", "kv_namespaces", "ratelimits", "limits", "origin", "fetch_allow", "dev", "geo"}
 	case "limits":
 		return []string{"cpu_ms", "memory_mb", "subrequests", "wall_ms", "startup_ms", "request_body_mb", "response_body_mb"}
 	case "dev":
@@ -189,6 +189,10 @@ func tableKeys(table string) []string {
 		return []string{"db"}
 	case "kv_namespaces":
 		return []string{"binding", "id", "preview_id"}
+	case "ratelimits":
+		return []string{"name", "namespace_id", "simple"}
+	case "ratelimits.simple":
+		return []string{"limit", "period"}
 	case "routes":
 		return []string{"pattern", "zone_name", "zone_id", "custom_domain"}
 	}

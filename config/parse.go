@@ -85,6 +85,8 @@ func (p *parser) parse() *Config {
 			p.vars(c, v)
 		case "kv_namespaces":
 			c.KVNamespaces = p.kvNamespaces(k, v)
+		case "ratelimits":
+			c.RateLimits = p.rateLimits(k, v, c.KVNamespaces) // sorted keys: kv_namespaces came first
 		case "limits":
 			c.Limits = p.limits(k, v)
 		case "origin":
@@ -127,6 +129,11 @@ func (p *parser) parse() *Config {
 	for _, kv := range c.KVNamespaces {
 		if _, ok := c.Vars[kv.Binding]; ok {
 			p.errorf("vars."+kv.Binding, "%q is also a KV namespace binding; vars and bindings share env", kv.Binding)
+		}
+	}
+	for _, rl := range c.RateLimits {
+		if _, ok := c.Vars[rl.Binding]; ok {
+			p.errorf("vars."+rl.Binding, "%q is also a rate limiter binding; vars and bindings share env", rl.Binding)
 		}
 	}
 	return c
@@ -485,6 +492,94 @@ func isIdentifier(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxRateLimitPeriod bounds [[ratelimits]] simple.period, in seconds.
+const MaxRateLimitPeriod = 86_400
+
+func (p *parser) rateLimits(key string, v any, kvs []KVNamespace) []RateLimit {
+	a, ok := p.array(key, v)
+	if !ok {
+		return nil
+	}
+	var out []RateLimit
+	seen := map[string]bool{}
+	for i, e := range a {
+		k := indexKey(key, i)
+		m, ok := p.table(k, e)
+		if !ok {
+			continue
+		}
+		var rl RateLimit
+		valid := true
+		for _, f := range sortedKeys(m) {
+			fk := joinKey(k, f)
+			switch f {
+			case "name":
+				rl.Binding, _ = p.str(fk, m[f])
+			case "namespace_id":
+				switch id := m[f].(type) {
+				case string:
+					rl.NamespaceID = id
+				case int64: // wrangler's examples quote it; a bare number means the same
+					rl.NamespaceID = fmt.Sprint(id)
+				default:
+					p.errorf(fk, "must be a string such as \"1001\"")
+				}
+			case "simple":
+				st, ok := p.table(fk, m[f])
+				if !ok {
+					continue
+				}
+				for _, g := range sortedKeys(st) {
+					gk := joinKey(fk, g)
+					n, isInt := st[g].(int64)
+					switch g {
+					case "limit":
+						rl.Limit = int(n)
+						if !isInt || n < 1 || n > 1_000_000_000 {
+							p.errorf(gk, "must be a whole number of requests from 1, got %v", st[g])
+							valid = false
+						}
+					case "period":
+						rl.Period = int(n)
+						if !isInt || n < 1 || n > MaxRateLimitPeriod {
+							p.errorf(gk, "must be a whole number of seconds from 1 to %d, got %v", MaxRateLimitPeriod, st[g])
+							valid = false
+						}
+					default:
+						p.unknownKeyIn("ratelimits.simple", fk, g)
+						valid = false
+					}
+				}
+			default:
+				p.unknownKeyIn("ratelimits", k, f)
+			}
+		}
+		nk := joinKey(k, "name")
+		switch {
+		case !valid:
+			continue
+		case !isIdentifier(rl.Binding):
+			p.errorf(nk, "must be a JavaScript identifier such as \"MY_LIMITER\", got %q", rl.Binding)
+			continue
+		case seen[rl.Binding]:
+			p.errorf(nk, "%q is bound twice", rl.Binding)
+			continue
+		case rl.NamespaceID == "":
+			p.errorf(joinKey(k, "namespace_id"), "required: limiters with the same id share counters")
+			continue
+		case rl.Limit == 0 || rl.Period == 0:
+			p.errorf(joinKey(k, "simple"), "required: simple = { limit = 100, period = 60 }")
+			continue
+		case slices.ContainsFunc(kvs, func(kv KVNamespace) bool { return kv.Binding == rl.Binding }):
+			p.errorf(nk, "%q is also a KV namespace binding", rl.Binding)
+			continue
+		}
+		seen[rl.Binding] = true
+		out = append(out, rl)
+	}
+	return out
 }
 
 func (p *parser) limits(key string, v any) Limits {

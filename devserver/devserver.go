@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/verge-edge/verge/cache"
+	"github.com/verge-edge/verge/policy/ratelimit"
 	webcache "github.com/verge-edge/verge/webapi/cache"
 	"io"
 	"log/slog"
@@ -65,7 +66,8 @@ type Server struct {
 	opts    Options
 	cfg     *config.Config
 	prelude *engine.Prelude
-	cache   *cache.Cache // behind the Cache API, kept across reloads
+	cache   *cache.Cache          // behind the Cache API, kept across reloads
+	limits  *ratelimit.Namespaces // behind the rate limiting bindings, likewise
 	geo     geo.Locator
 	cfExtra map[string]any
 	log     *slog.Logger
@@ -97,6 +99,7 @@ func New(opts Options) (*Server, error) {
 	if s.cache, err = cache.New(cache.Options{MemoryBytes: 64 << 20, Log: s.log}); err != nil {
 		return nil, err
 	}
+	s.limits = ratelimit.NewNamespaces(nil)
 
 	cfg, err := config.LoadEntry(opts.Entry)
 	if err != nil {
@@ -209,18 +212,20 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 		origin, _ = url.Parse(s.cfg.Origin) // validated by config
 	}
 	return worker.Config{
-		Origin:    origin,
-		Name:      s.cfg.Name,
-		Code:      res.Code,
-		SourceMap: res.SourceMap,
-		Vars:      vars,
-		Limits:    lim,
-		Fetch:     fetch.Policy{AllowHost: s.allowHost, Hosts: s.cfg.FetchAllow},
-		Cache:     webcache.Local(s.cache, s.cfg.Name),
-		Prelude:   s.prelude,
-		Console:   s.console,
-		Log:       s.log,
-		Dev:       true,
+		Origin:      origin,
+		Name:        s.cfg.Name,
+		Code:        res.Code,
+		SourceMap:   res.SourceMap,
+		Vars:        vars,
+		Limits:      lim,
+		Fetch:       fetch.Policy{AllowHost: s.allowHost, Hosts: s.cfg.FetchAllow},
+		Cache:       webcache.Local(s.cache, s.cfg.Name),
+		Bindings:    worker.BindingsFrom(s.cfg),
+		RateLimiter: s.limits.Scope(s.cfg.Name),
+		Prelude:     s.prelude,
+		Console:     s.console,
+		Log:         s.log,
+		Dev:         true,
 	}
 }
 

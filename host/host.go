@@ -68,6 +68,8 @@ type Spec struct {
 	// FetchAllow restricts fetch() to these hosts (see fetch.Policy.Hosts).
 	FetchAllow []string `json:"fetchAllow,omitempty"`
 	MaxVMs     int      `json:"maxVMs,omitempty"`
+	// Bindings are env bindings besides Vars (rate limiters).
+	Bindings []worker.Binding `json:"bindings,omitempty"`
 }
 
 // Options configure a Server.
@@ -230,8 +232,10 @@ func (s *Server) workerConfig(spec Spec) (worker.Config, error) {
 		Limits: spec.Limits, Prelude: s.prelude, Spares: s.spares, Dev: spec.Dev, MaxVMs: spec.MaxVMs,
 		Log: s.log.With("worker", spec.Name),
 	}
+	cfg.Bindings = spec.Bindings
 	if s.services != nil {
 		cfg.Cache = remoteCache{rt: s.services, ns: spec.Name}
+		cfg.RateLimiter = remoteLimiter{rt: s.services, scope: spec.Name}
 	}
 	if spec.Origin != "" {
 		u, err := url.Parse(spec.Origin)

@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync/atomic"
+	"time"
 
 	httpcache "github.com/verge-edge/verge/cache"
+	"github.com/verge-edge/verge/policy/ratelimit"
 	webcache "github.com/verge-edge/verge/webapi/cache"
-	"golang.org/x/net/http2"
 )
 
 // ServicesFD is the file descriptor of a host's connection to the front's
@@ -39,8 +41,22 @@ func servicesClient() (http.RoundTripper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: services connection: %w", err)
 	}
-	cc, err := (&http2.Transport{AllowHTTP: true}).NewClientConn(conn)
+	// One connection, made by the front: the transport "dials" it once.
+	var dialed atomic.Bool
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{
+		Protocols: &protocols,
+		DialContext: func(context.Context, string, string) (net.Conn, error) {
+			if dialed.Swap(true) {
+				return nil, errors.New("host: the services connection is closed")
+			}
+			return conn, nil
+		},
+	}
+	cc, err := tr.NewClientConn(context.Background(), "http", "front:80")
 	if err != nil {
+		conn.Close()
 		return nil, fmt.Errorf("host: services connection: %w", err)
 	}
 	return cc, nil
@@ -52,6 +68,7 @@ func servicesClient() (http.RoundTripper, error) {
 //	POST /cache/match   {ns, name, method, url, header, ignoreMethod} -> 200 {status, header} + body, or 404
 //	POST /cache/put     header Verge-Cache: {ns, name, url, header, status, responseHeader}; body = the response body
 //	POST /cache/delete  {ns, name, method, url, ignoreMethod} -> {deleted}
+//	POST /ratelimit     {scope, namespace, limit, periodMs, key} -> {success}
 type cacheCall struct {
 	NS             string      `json:"ns"`
 	Name           string      `json:"name"`
@@ -135,99 +152,151 @@ func (c remoteCache) Delete(ctx context.Context, name string, req *http.Request,
 	return out.Deleted, err
 }
 
-// ServicesHandler is the front's side of the services connection, over
-// the node's cache.
-func ServicesHandler(c *httpcache.Cache) http.Handler {
+// Services are what the front offers isolate hosts.
+type Services struct {
+	// Cache stores the Cache API's responses.
+	Cache *httpcache.Cache
+	// RateLimits count for the rate limiting bindings.
+	RateLimits *ratelimit.Namespaces
+}
+
+// ServicesHandler is the front's side of the services connection.
+func ServicesHandler(s Services) http.Handler {
 	mux := http.NewServeMux()
-	decode := func(r *http.Request, meta *cacheCall) error {
-		if h := r.Header.Get("Verge-Cache"); h != "" {
-			s, err := url.QueryUnescape(h)
-			if err != nil {
-				return err
-			}
-			return json.Unmarshal([]byte(s), meta)
-		}
-		return json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(meta)
-	}
-	request := func(meta *cacheCall) (*http.Request, error) {
-		method := meta.Method
-		if method == "" {
-			method = http.MethodGet
-		}
-		req, err := http.NewRequest(method, meta.URL, nil)
-		if err != nil {
-			return nil, err
-		}
-		if meta.Header != nil {
-			req.Header = meta.Header
-		}
-		return req, nil
-	}
 	fail := func(rw http.ResponseWriter, err error) { http.Error(rw, err.Error(), http.StatusBadRequest) }
-	mux.HandleFunc("POST /cache/match", func(rw http.ResponseWriter, r *http.Request) {
-		var meta cacheCall
-		if err := decode(r, &meta); err != nil {
-			fail(rw, err)
-			return
-		}
-		req, err := request(&meta)
+	// cacheOp decodes a Cache API call and its request; serve returns an
+	// error only before it writes.
+	cacheOp := func(path string, serve func(rw http.ResponseWriter, r *http.Request, meta *cacheCall, store webcache.Store, req *http.Request) error) {
+		mux.HandleFunc("POST "+path, func(rw http.ResponseWriter, r *http.Request) {
+			var meta cacheCall
+			req, err := meta.decode(r)
+			if err == nil {
+				err = serve(rw, r, &meta, webcache.Local(s.Cache, meta.NS), req)
+			}
+			if err != nil {
+				fail(rw, err)
+			}
+		})
+	}
+	cacheOp("/cache/match", func(rw http.ResponseWriter, r *http.Request, meta *cacheCall, store webcache.Store, req *http.Request) error {
+		obj, ok, err := store.Match(r.Context(), meta.Name, req, meta.IgnoreMethod)
 		if err != nil {
-			fail(rw, err)
-			return
-		}
-		obj, ok, err := webcache.Local(c, meta.NS).Match(r.Context(), meta.Name, req, meta.IgnoreMethod)
-		if err != nil {
-			fail(rw, err)
-			return
+			return err
 		}
 		if !ok {
 			rw.WriteHeader(http.StatusNotFound)
-			return
+			return nil
 		}
 		m, _ := json.Marshal(cacheCall{Status: obj.Status, ResponseHeader: obj.Header})
 		rw.Header().Set("Verge-Cache", string(m))
 		rw.Write(obj.Body)
+		return nil
 	})
-	mux.HandleFunc("POST /cache/put", func(rw http.ResponseWriter, r *http.Request) {
-		var meta cacheCall
-		if err := decode(r, &meta); err != nil {
-			fail(rw, err)
-			return
-		}
-		req, err := request(&meta)
-		if err != nil {
-			fail(rw, err)
-			return
-		}
+	cacheOp("/cache/put", func(rw http.ResponseWriter, r *http.Request, meta *cacheCall, store webcache.Store, req *http.Request) error {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			fail(rw, err)
-			return
+			return err
 		}
-		err = webcache.Local(c, meta.NS).Put(r.Context(), meta.Name, req, httpcache.Object{Status: meta.Status, Header: meta.ResponseHeader, Body: body})
-		if err != nil {
-			fail(rw, err)
-			return
+		if err := store.Put(r.Context(), meta.Name, req, httpcache.Object{Status: meta.Status, Header: meta.ResponseHeader, Body: body}); err != nil {
+			return err
 		}
 		rw.WriteHeader(http.StatusNoContent)
+		return nil
 	})
-	mux.HandleFunc("POST /cache/delete", func(rw http.ResponseWriter, r *http.Request) {
-		var meta cacheCall
-		if err := decode(r, &meta); err != nil {
+	cacheOp("/cache/delete", func(rw http.ResponseWriter, r *http.Request, meta *cacheCall, store webcache.Store, req *http.Request) error {
+		deleted, err := store.Delete(r.Context(), meta.Name, req, meta.IgnoreMethod)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(rw).Encode(map[string]bool{"deleted": deleted})
+	})
+	mux.HandleFunc("POST /ratelimit", func(rw http.ResponseWriter, r *http.Request) {
+		var call limitCall
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&call); err != nil {
 			fail(rw, err)
 			return
 		}
-		req, err := request(&meta)
+		if s.RateLimits == nil {
+			fail(rw, errors.New("rate limiting is not configured on this node"))
+			return
+		}
+		ok, err := s.RateLimits.Limit(call.Scope, call.Namespace, call.Limit, time.Duration(call.PeriodMs)*time.Millisecond, call.Key)
 		if err != nil {
 			fail(rw, err)
 			return
 		}
-		deleted, err := webcache.Local(c, meta.NS).Delete(r.Context(), meta.Name, req, meta.IgnoreMethod)
-		if err != nil {
-			fail(rw, err)
-			return
-		}
-		json.NewEncoder(rw).Encode(map[string]bool{"deleted": deleted})
+		json.NewEncoder(rw).Encode(limitResult{Success: ok})
 	})
 	return mux
+}
+
+// decode reads a Cache API call from r (its body, or the Verge-Cache
+// header when the body is a response body) and makes its request.
+func (meta *cacheCall) decode(r *http.Request) (*http.Request, error) {
+	var err error
+	if h := r.Header.Get("Verge-Cache"); h != "" {
+		var s string
+		if s, err = url.QueryUnescape(h); err == nil {
+			err = json.Unmarshal([]byte(s), meta)
+		}
+	} else {
+		err = json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(meta)
+	}
+	if err != nil {
+		return nil, err
+	}
+	method := meta.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequest(method, meta.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if meta.Header != nil {
+		req.Header = meta.Header
+	}
+	return req, nil
+}
+
+// limitCall is a rate limiting binding's call.
+type limitCall struct {
+	Scope     string `json:"scope"`
+	Namespace string `json:"namespace"`
+	Limit     int    `json:"limit"`
+	PeriodMs  int64  `json:"periodMs"`
+	Key       string `json:"key"`
+}
+
+type limitResult struct {
+	Success bool `json:"success"`
+}
+
+// remoteLimiter counts a worker's rate limiting bindings in the front,
+// scoped to the worker's name.
+type remoteLimiter struct {
+	rt    http.RoundTripper
+	scope string
+}
+
+func (l remoteLimiter) Limit(ctx context.Context, namespace string, limit int, period time.Duration, key string) (bool, error) {
+	b, _ := json.Marshal(limitCall{Scope: l.scope, Namespace: namespace, Limit: limit, PeriodMs: period.Milliseconds(), Key: key})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://front/ratelimit", bytes.NewReader(b))
+	if err != nil {
+		return false, err
+	}
+	resp, err := l.rt.RoundTrip(req)
+	if err != nil {
+		return false, fmt.Errorf("rate limit service: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return false, fmt.Errorf("rate limit service: %s", bytes.TrimSpace(msg))
+	}
+	var res limitResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return false, fmt.Errorf("rate limit service: %w", err)
+	}
+	return res.Success, nil
 }

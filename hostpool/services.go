@@ -5,9 +5,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"syscall"
-
-	"golang.org/x/net/http2"
 )
 
 // servicesPair makes the connection over which a host calls the front's
@@ -29,7 +28,53 @@ func servicesPair(h http.Handler) (child *os.File, err error) {
 		child.Close()
 		return nil, fmt.Errorf("hostpool: services connection: %w", err)
 	}
-	// ServeConn returns when the host closes its end (exits).
-	go (&http2.Server{}).ServeConn(conn, &http2.ServeConnOpts{Handler: h})
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: h, Protocols: &protocols}
+	// Serve returns when the host closes its end (exits).
+	go srv.Serve(newConnListener(conn))
 	return child, nil
+}
+
+// connListener is a listener that accepts one connection that is already
+// open, and then reports itself closed once that connection is.
+type connListener struct {
+	conn net.Conn
+	once sync.Once
+	next chan net.Conn
+	done chan struct{}
+}
+
+func newConnListener(c net.Conn) *connListener {
+	l := &connListener{done: make(chan struct{}), next: make(chan net.Conn, 1)}
+	l.conn = &closeNotifyConn{Conn: c, l: l}
+	l.next <- l.conn
+	return l
+}
+
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.next:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *connListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *connListener) Addr() net.Addr { return l.conn.LocalAddr() }
+
+// closeNotifyConn closes its listener when the server is done with it.
+type closeNotifyConn struct {
+	net.Conn
+	l *connListener
+}
+
+func (c *closeNotifyConn) Close() error {
+	c.l.Close()
+	return c.Conn.Close()
 }

@@ -434,3 +434,32 @@ func buildNode(t *testing.T, src string) (*Server, error) {
 	}
 	return srv, err
 }
+
+// TestRateLimitBindingThroughHosts: env.LIMITER.limit({ key }) in an
+// isolate host counts in the front, over the services connection. Two
+// workers naming the same namespace id count apart: a tenant cannot spend
+// another's quota.
+func TestRateLimitBindingThroughHosts(t *testing.T) {
+	const code = `export default { async fetch(req, env) {
+		const { success } = await env.LIMITER.limit({ key: new URL(req.url).searchParams.get("user") });
+		return new Response(success ? "ok" : "limited", { status: success ? 200 : 429 });
+	} }`
+	project := func(name string) string {
+		return "name = \"" + name + "\"\nmain = \"worker.js\"\nroutes = [\"" + name + ".test/*\"]\n" +
+			"[[ratelimits]]\nname = \"LIMITER\"\nnamespace_id = \"1001\"\nsimple = { limit = 2, period = 60 }\n"
+	}
+	n := startNode(t, map[string]string{
+		"node.toml":    "projects = [\"a\", \"b\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n",
+		"a/verge.toml": project("a"),
+		"a/worker.js":  code,
+		"b/verge.toml": project("b"),
+		"b/worker.js":  code,
+	})
+	var got []int
+	for _, host := range []string{"a", "a", "a", "b", "b", "b"} {
+		got = append(got, n.do("GET", n.http+"/?user=u1", map[string]string{"Host": host + ".test"}).status)
+	}
+	if fmt.Sprint(got) != "[200 200 429 200 200 429]" {
+		t.Errorf("statuses %v, want two through per worker", got)
+	}
+}

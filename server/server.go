@@ -28,6 +28,7 @@ import (
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/host"
 	"github.com/verge-edge/verge/hostpool"
+	"github.com/verge-edge/verge/policy/ratelimit"
 	"github.com/verge-edge/verge/server/compress"
 	"github.com/verge-edge/verge/worker"
 )
@@ -98,7 +99,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 	}
 	s.cache = c
 	pool, err := hostpool.Start(hostpool.Config{
-		Services: host.ServicesHandler(c),
+		Services: host.ServicesHandler(host.Services{Cache: c, RateLimits: ratelimit.NewNamespaces(nil)}),
 		Hosts:    cfg.Hosts.Count,
 		Command:  append(append([]string(nil), opts.HostCommand...), budget...),
 		Env:      opts.HostEnv,
@@ -252,6 +253,7 @@ func (s *Server) loadProject(dir string) (*project, error) {
 		Limits:     worker.LimitsFrom(cfg.Limits),
 		Origin:     cfg.Origin,
 		FetchAllow: cfg.FetchAllow,
+		Bindings:   worker.BindingsFrom(cfg),
 	}
 	if cfg.Origin != "" {
 		u, _ := url.Parse(cfg.Origin)

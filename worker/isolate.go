@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/webapi/cache"
 	"github.com/verge-edge/verge/webapi/console"
@@ -15,9 +16,10 @@ import (
 )
 
 // registration holds the runtime functions worker.js hands to Go.
-type registration struct{ init, dispatch, done, passThrough engine.Value }
+type registration struct{ init, dispatch, done, passThrough, makeBinding engine.Value }
 
 func (r *registration) Release() {
+	r.makeBinding.Free()
 	r.init.Free()
 	r.dispatch.Free()
 	r.done.Free()
@@ -27,12 +29,12 @@ func (r *registration) Release() {
 const stateKey = "worker.registration"
 
 func opRegister(c *engine.Call) (engine.Value, error) {
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 5; i++ {
 		if !c.Arg(i).IsFunction() {
 			return engine.Value{}, engine.TypeError("worker_register: functions expected")
 		}
 	}
-	c.VM.SetState(stateKey, &registration{c.Arg(0).Dup(), c.Arg(1).Dup(), c.Arg(2).Dup(), c.Arg(3).Dup()})
+	c.VM.SetState(stateKey, &registration{c.Arg(0).Dup(), c.Arg(1).Dup(), c.Arg(2).Dup(), c.Arg(3).Dup(), c.Arg(4).Dup()})
 	return c.VM.Undefined(), nil
 }
 
@@ -76,6 +78,7 @@ func (iso *isolate) load() error {
 	}
 	fetch.SetPolicy(vm, cfg.Fetch)
 	cache.SetStore(vm, cfg.Cache)
+	ratelimit.SetLimiter(vm, cfg.RateLimiter)
 	vm.OnError = func(err error) {
 		w.log.Error("uncaught error in worker", "worker", cfg.Name, "err", w.FormatError(err))
 	}
@@ -117,6 +120,16 @@ func (iso *isolate) load() error {
 		if err := env.Set(k, vm.NewString(val)); err != nil {
 			env.Free()
 			return fmt.Errorf("worker %s: env.%s: %w", cfg.Name, k, err)
+		}
+	}
+	for _, b := range cfg.Bindings {
+		v, err := reg.makeBinding.Call(vm.Undefined(), vm.NewString(b.Type), vm.NewString(string(b.Config)))
+		if err == nil {
+			err = env.Set(b.Name, v)
+		}
+		if err != nil {
+			env.Free()
+			return fmt.Errorf("worker %s: env.%s: %w", cfg.Name, b.Name, err)
 		}
 	}
 	iso.env = env

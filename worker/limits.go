@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/config"
 	"github.com/verge-edge/verge/engine"
 )
@@ -175,4 +176,15 @@ func isLimit(err error) bool {
 	var le *LimitError
 	return errors.As(err, &le) || errors.Is(err, engine.ErrCPULimit) || errors.Is(err, engine.ErrOutOfMemory) ||
 		errors.Is(err, engine.ErrDeadline) || errors.Is(err, engine.ErrInterrupted)
+}
+
+// BindingsFrom converts verge.toml's bindings ([[ratelimits]]) to env
+// bindings.
+func BindingsFrom(c *config.Config) []Binding {
+	var out []Binding
+	for _, rl := range c.RateLimits {
+		cfg := ratelimit.Config{Namespace: rl.NamespaceID, Limit: rl.Limit, Period: rl.Period}
+		out = append(out, Binding{Name: rl.Binding, Type: ratelimit.Type, Config: cfg.JSON()})
+	}
+	return out
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/sourcemap"
 	"github.com/verge-edge/verge/webapi/cache"
@@ -60,6 +61,10 @@ type Config struct {
 	Fetch fetch.Policy
 	// Cache backs the Cache API (caches.default); nil stores nothing.
 	Cache cache.Store
+	// Bindings are env values besides Vars, such as rate limiters.
+	Bindings []Binding
+	// RateLimiter counts for the rate limiter bindings.
+	RateLimiter ratelimit.Limiter
 	// Prelude is the Web API prelude shared by all workers of the process.
 	Prelude *engine.Prelude
 	// Spares, when set, provides blank VMs made ahead of time.
@@ -76,6 +81,14 @@ type Config struct {
 	Dev bool
 	// MaxVMs caps the VMs kept for concurrent requests (default 4).
 	MaxVMs int
+}
+
+// Binding is one env binding: env[Name] is made by the binding script
+// registered for Type (see package bindings/ratelimit) from Config.
+type Binding struct {
+	Name   string          `json:"name"`
+	Type   string          `json:"type"`
+	Config json.RawMessage `json:"config"`
 }
 
 // Worker serves requests with one worker version.

@@ -112,5 +112,14 @@
   const done = (state) => state.waitUntil.length ? Promise.allSettled(state.waitUntil) : null;
   const passThrough = (state) => state.passThrough;
 
-  ops.worker_register(init, dispatch, done, passThrough);
+  // makeBinding makes the env value of a binding (a rate limiter, ...) from
+  // its type and JSON config; binding scripts register their factories in
+  // internals.bindings.
+  const makeBinding = (type, config) => {
+    const make = internals.bindings && internals.bindings[type];
+    if (!make) throw new TypeError(`unknown binding type "${type}"`);
+    return make(JSON.parse(config));
+  };
+
+  ops.worker_register(init, dispatch, done, passThrough, makeBinding);
 })(globalThis.__verge);
