@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 // node writes projects and node.toml into a temp folder, starts the
 // server on a free loopback port and returns its base URLs.
 type node struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	srv   *Server
 	http  string
@@ -52,7 +52,7 @@ type node struct {
 	admin string
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(dir, name)
@@ -65,7 +65,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func startNode(t *testing.T, files map[string]string) *node {
+func startNode(t testing.TB, files map[string]string) *node {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
@@ -231,7 +231,7 @@ NAME = "shop"
 
 // writeCityDB writes a City database placing 181.0.0.0/12 in Buenos
 // Aires and 2.16.0.0/13 in Berlin, and returns its path.
-func writeCityDB(t *testing.T) string {
+func writeCityDB(t testing.TB) string {
 	t.Helper()
 	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-City", RecordSize: 28})
 	if err != nil {
