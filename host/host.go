@@ -191,7 +191,22 @@ func (s *Server) serveLoad(rw http.ResponseWriter, r *http.Request, id string) {
 		http.Error(rw, err.Error(), http.StatusUnprocessableEntity)
 		return
 	}
-	rw.WriteHeader(http.StatusNoContent)
+	s.mu.Lock()
+	l := s.workers[spec.ID]
+	s.mu.Unlock()
+	if l == nil { // evicted at once by a tight memory budget
+		rw.WriteHeader(http.StatusNoContent)
+		return
+	}
+	json.NewEncoder(rw).Encode(WorkerInfo{Style: l.w.Style(), Config: l.w.ModuleConfig()})
+}
+
+// WorkerInfo is what loading found in a worker: its handler style
+// ("modules", "service-worker", "vercel", "lambda-edge") and its bundle's
+// `config` export (Vercel's matcher) as JSON.
+type WorkerInfo struct {
+	Style  string          `json:"style"`
+	Config json.RawMessage `json:"config,omitempty"`
 }
 
 // Load creates the worker of spec and warms its first VM. Loading an ID

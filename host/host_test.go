@@ -73,7 +73,7 @@ func TestProtocol(t *testing.T) {
 	if code, msg, _ := do(t, "PUT", srv.URL+"/workers/echo@1", nil, []byte("{")); code != 400 || !strings.Contains(msg, "bad worker spec") {
 		t.Fatalf("bad json: %d %q", code, msg)
 	}
-	if code, msg, _ := do(t, "PUT", srv.URL+"/workers/echo@1", nil, body); code != 204 {
+	if code, msg, _ := do(t, "PUT", srv.URL+"/workers/echo@1", nil, body); code != 200 || msg != `{"style":"modules"}`+"\n" {
 		t.Fatalf("load: %d %q", code, msg)
 	}
 	// The worker sees the edge's URL and request.cf, and none of the

@@ -76,6 +76,8 @@ type spec struct {
 	body     []byte       // the JSON host.Spec
 	inflight atomic.Int64 // requests in flight on all hosts
 	order    []int        // hosts by rendezvous score, best first
+	// info is what the first host to load the worker found in it.
+	info atomic.Pointer[host.WorkerInfo]
 }
 
 // Start creates the sockets and starts the hosts. It returns once every
@@ -184,6 +186,20 @@ func (p *Pool) Load(ctx context.Context, s host.Spec) error {
 		return errNoHost
 	}
 	return h.load(ctx, sp)
+}
+
+// Info returns what loading found in a worker version (its handler style
+// and config export); false before a host has loaded it.
+func (p *Pool) Info(id string) (host.WorkerInfo, bool) {
+	v, ok := p.specs.Load(id)
+	if !ok {
+		return host.WorkerInfo{}, false
+	}
+	info := v.(*spec).info.Load()
+	if info == nil {
+		return host.WorkerInfo{}, false
+	}
+	return *info, true
 }
 
 // Unload forgets a worker version and unloads it from every host.
@@ -325,20 +341,26 @@ func dialer(path string) func(ctx context.Context, _, _ string) (net.Conn, error
 
 // controlRequest sends a control request to a host and checks its status.
 func controlRequest(ctx context.Context, c *http.Client, method, path string, body []byte) error {
+	_, err := controlCall(ctx, c, method, path, body)
+	return err
+}
+
+// controlCall is controlRequest returning the answer's body.
+func controlCall(ctx context.Context, c *http.Client, method, path string, body []byte) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, "http://host"+path, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 300 {
-		return &LoadError{Status: resp.StatusCode, Message: string(bytes.TrimSpace(msg))}
+		return nil, &LoadError{Status: resp.StatusCode, Message: string(bytes.TrimSpace(msg))}
 	}
-	return nil
+	return msg, nil
 }
 
 // LoadError is a host refusing a control request, typically a worker

@@ -86,9 +86,14 @@ func front(t *testing.T, p *Pool, id string) *httptest.Server {
 	return srv
 }
 
+// load loads a worker with a CPU limit far above the default: these tests
+// are about processes, and hosts built with the race detector run
+// JavaScript about ten times slower (the limits have their own tests in
+// package worker).
 func load(t testing.TB, p *Pool, id, src string) {
 	t.Helper()
-	if err := p.Load(context.Background(), host.Spec{ID: id, Name: id, Code: build(t, src)}); err != nil {
+	spec := host.Spec{ID: id, Name: id, Code: build(t, src), Limits: worker.Limits{CPU: 2 * time.Second}}
+	if err := p.Load(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
 }

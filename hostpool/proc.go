@@ -243,7 +243,13 @@ func (h *proc) load(ctx context.Context, sp *spec) error {
 			done := make(chan struct{})
 			h.loading[sp.id] = done
 			h.mu.Unlock()
-			err := controlRequest(ctx, h.ctl, http.MethodPut, "/workers/"+sp.id, sp.body)
+			answer, err := controlCall(ctx, h.ctl, http.MethodPut, "/workers/"+sp.id, sp.body)
+			if err == nil && len(answer) > 0 {
+				var info host.WorkerInfo
+				if json.Unmarshal(answer, &info) == nil {
+					sp.info.CompareAndSwap(nil, &info)
+				}
+			}
 			h.mu.Lock()
 			if err == nil {
 				h.loaded[sp.id] = true

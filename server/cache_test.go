@@ -134,7 +134,7 @@ func TestAdminConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ toml, want string }{
 		{"[listen]\nhttp = \"127.0.0.1:0\"\n[admin]\nlisten = \"0.0.0.0:9901\"\n", "admin.listen: 0.0.0.0:9901 is not loopback: set admin.token"},
 		{"[listen]\nhttp = \"127.0.0.1:0\"\n[admin]\nlisten = \"nope\"\n", "admin.listen"},
-		{"[listen]\nhttp = \"127.0.0.1:0\"\n[[routes]]\npattern = \"*/*\"\nworker = \"a\"\norigin = \"b\"\n", "routes[0]: give origin or worker, not both"},
+		{"[listen]\nhttp = \"127.0.0.1:0\"\n[[routes]]\npattern = \"*/*\"\nworker = \"a\"\norigin = \"b\"\n", `routes[0].origin: no origin named "b"`},
 		{"[listen]\nhttp = \"127.0.0.1:0\"\n[origins.o]\nurl = \"http://127.0.0.1:1\"\n[[routes]]\npattern = \"*/*\"\norigin = \"o\"\n[routes.cache]\nttl = \"soon\"\n", "node.toml:9: routes.cache.ttl: time: invalid duration"},
 		{"[listen]\nhttp = \"127.0.0.1:0\"\n[cache]\nmemory_mb = -1\n", "cache: sizes must not be negative"},
 	} {

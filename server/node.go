@@ -96,7 +96,8 @@ type OriginConfig struct {
 }
 
 // RouteConfig sends a host+path pattern to an origin or to a worker (a
-// project's name), with the route's cache settings.
+// project's name), with the route's cache settings. With both, the worker
+// runs as Vercel-style middleware in front of the origin.
 type RouteConfig struct {
 	Pattern string `toml:"pattern"`
 	Origin  string `toml:"origin"`
@@ -269,12 +270,9 @@ func (c *NodeConfig) validate() error {
 		if _, err := parsePattern(r.Pattern); err != nil {
 			return fmt.Errorf("routes[%d].pattern: %w", i, err)
 		}
-		switch {
-		case r.Worker != "" && r.Origin != "":
-			return fmt.Errorf("routes[%d]: give origin or worker, not both", i)
-		case r.Worker != "":
-			// Checked against the projects' names once they are loaded.
-		default:
+		// A worker is checked against the projects' names once they are
+		// loaded; with an origin too, it runs as middleware in front of it.
+		if r.Worker == "" || r.Origin != "" {
 			if _, ok := c.Origins[r.Origin]; !ok {
 				return fmt.Errorf("routes[%d].origin: no origin named %q in [origins]", i, r.Origin)
 			}

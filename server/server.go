@@ -188,7 +188,17 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				patterns = append(patterns, r.Pattern)
 			}
 		}
-		h := &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
+		var h http.Handler = &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
+		if isMiddlewareEntry(pr.cfg.Main) && pr.cfg.Origin != "" {
+			// Vercel's convention: middleware.ts runs in front of the
+			// project's origin.
+			u, _ := url.Parse(pr.cfg.Origin) // validated by config
+			o := newOrigin(pr.cfg.Name, u, OriginConfig{}, s.log)
+			if h, err = s.middleware(pr, h, o, origins); err != nil {
+				st.close()
+				return nil, fmt.Errorf("%s: %w", pr.cfg.Name, err)
+			}
+		}
 		for _, ps := range patterns {
 			p, err := parsePattern(ps)
 			if err != nil {
@@ -202,6 +212,7 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 		r := &cfg.Routes[i]
 		p, _ := parsePattern(r.Pattern) // validated
 		var h http.Handler
+		var err error
 		if r.Worker != "" {
 			pr := byName[r.Worker]
 			if pr == nil {
@@ -209,6 +220,12 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				return nil, fmt.Errorf("routes[%d].worker: no project named %q", i, r.Worker)
 			}
 			h = &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
+			if r.Origin != "" {
+				if h, err = s.middleware(pr, h, origins[r.Origin], origins); err != nil {
+					st.close()
+					return nil, fmt.Errorf("routes[%d]: %w", i, err)
+				}
+			}
 		} else {
 			h = origins[r.Origin]
 		}

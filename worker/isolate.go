@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,6 +46,8 @@ type isolate struct {
 	reg   *registration
 	env   engine.Value
 	style string
+	// moduleConfig is the bundle's `config` export as JSON, or nil.
+	moduleConfig json.RawMessage
 	// pendingDone is the promise of the last request's waitUntil work.
 	pendingDone engine.Value
 	heap        int64 // last measured heap bytes, counted in w.heap
@@ -108,12 +111,23 @@ func (iso *isolate) load() error {
 	if err := vm.RunUntil(context.Background(), func() bool { return true }); err != nil {
 		return iso.loadError(err)
 	}
-	style, err := reg.init.Call(vm.Undefined())
+	res, err := reg.init.Call(vm.Undefined())
 	if err != nil {
 		return iso.loadError(err)
 	}
-	iso.style, _ = style.String()
-	style.Free()
+	js, _ := res.String()
+	res.Free()
+	var found struct {
+		Style  string `json:"style"`
+		Config string `json:"config"`
+	}
+	if err := json.Unmarshal([]byte(js), &found); err != nil {
+		return fmt.Errorf("worker %s: runtime: %w", cfg.Name, err)
+	}
+	iso.style = found.Style
+	if found.Config != "" {
+		iso.moduleConfig = json.RawMessage(found.Config)
+	}
 
 	env := vm.NewObject()
 	for k, val := range cfg.Vars {

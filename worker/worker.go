@@ -93,17 +93,19 @@ type Binding struct {
 
 // Worker serves requests with one worker version.
 type Worker struct {
-	cfg    Config
-	smap   *sourcemap.Map
-	style  string
-	log    *slog.Logger
-	idle   chan *isolate
-	mu     sync.Mutex
-	count  int // isolates alive
-	closed bool
-	wg     sync.WaitGroup // background waitUntil work
-	heap   atomic.Int64   // heap bytes of live VMs, sampled (see release)
-	served atomic.Int64
+	cfg   Config
+	smap  *sourcemap.Map
+	style string
+	// moduleConfig is the bundle's config export, see ModuleConfig.
+	moduleConfig json.RawMessage
+	log          *slog.Logger
+	idle         chan *isolate
+	mu           sync.Mutex
+	count        int // isolates alive
+	closed       bool
+	wg           sync.WaitGroup // background waitUntil work
+	heap         atomic.Int64   // heap bytes of live VMs, sampled (see release)
+	served       atomic.Int64
 }
 
 // New loads the worker: it creates the first VM, evaluates the bundle and
@@ -148,6 +150,7 @@ func New(cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	w.style = iso.style
+	w.moduleConfig = iso.moduleConfig
 	w.count = 1
 	w.idle <- iso
 	return w, nil
@@ -156,6 +159,10 @@ func New(cfg Config) (*Worker, error) {
 // Style reports the handler style: "modules", "service-worker", "vercel" or
 // "lambda-edge".
 func (w *Worker) Style() string { return w.style }
+
+// ModuleConfig returns the bundle's `config` export as JSON (Vercel's
+// `export const config = { matcher }`), or nil when it has none.
+func (w *Worker) ModuleConfig() json.RawMessage { return w.moduleConfig }
 
 // Close frees the worker's VMs once in-flight requests and waitUntil work
 // are done.

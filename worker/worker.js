@@ -40,6 +40,8 @@
       style = "modules"; entry = new def();
     } else if (typeof def === "function") {
       style = "vercel"; entry = def;
+    } else if (mod && typeof mod.middleware === "function") {
+      style = "vercel"; entry = mod.middleware; // Vercel's named middleware export
     } else if (events.hasListeners(globalThis, "fetch")) {
       style = "service-worker";
     } else if (mod && typeof mod.handler === "function") {
@@ -49,8 +51,17 @@
     } else {
       throw new TypeError("No fetch handler found. Export `default { fetch(request, env, ctx) { ... } }`, call `addEventListener('fetch', event => event.respondWith(...))`, or `export default function handler(request) { ... }`.");
     }
-    return style;
+    // The module's `config` export (Vercel's matcher) goes to the front,
+    // which decides which requests reach a middleware.
+    let config;
+    try { config = mod && mod.config !== undefined ? JSON.stringify(mod.config) : undefined; } catch { config = undefined; }
+    return JSON.stringify({ style, config });
   }
+
+  // A Vercel middleware that returns nothing lets the request continue,
+  // as NextResponse.next() does.
+  const nextResponse = () => new Response(null, { headers: { "x-middleware-next": "1" } });
+  const settleMiddleware = (r) => (r === undefined || r === null ? nextResponse() : r);
 
   function checkResponse(r) {
     if (!(r instanceof Response)) {
@@ -81,9 +92,11 @@
         case "modules":
           state.response = settle(entry.fetch(request, env, new ExecutionContext(state)));
           break;
-        case "vercel":
-          state.response = settle(entry(request, new ExecutionContext(state)));
+        case "vercel": {
+          const r = entry(request, new ExecutionContext(state));
+          state.response = settle(isThenable(r) ? Promise.resolve(r).then(settleMiddleware) : settleMiddleware(r));
           break;
+        }
         case "service-worker": {
           const ev = events.newFetchEvent(request, {
             waitUntil: (p) => state.waitUntil.push(Promise.resolve(p)),

@@ -158,7 +158,7 @@ func (s *state) setPolicy(p Policy) {
 	s.policy = p
 	base := p.Client
 	if base == nil {
-		base = &http.Client{Transport: guardedTransport(p.AllowHost)}
+		base = &http.Client{Transport: GuardedTransport(p.AllowHost)}
 	}
 	follow := *base
 	follow.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -179,8 +179,9 @@ func (s *state) setPolicy(p Policy) {
 
 var errRedirectMode = errors.New(`redirect mode is "error"`)
 
-// guardedTransport dials only public addresses, except for allowed hosts.
-func guardedTransport(allow func(string) bool) *http.Transport {
+// GuardedTransport dials only public addresses, except for allowed hosts
+// (host:port). The front proxies middleware rewrites to other origins with it.
+func GuardedTransport(allow func(string) bool) *http.Transport {
 	open := &net.Dialer{Timeout: 10 * time.Second}
 	guarded := &net.Dialer{Timeout: 10 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
