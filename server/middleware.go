@@ -166,7 +166,7 @@ func (s *Server) middleware(pr *project, h, next http.Handler, origins map[strin
 	// public addresses, or the configured origins.
 	allowed := map[string]bool{}
 	for _, o := range origins {
-		allowed[o.url.Host] = true
+		allowed[canonicalHostPort(o.url)] = true
 	}
 	return newMiddleware(h, next, m, fetch.GuardedTransport(func(hostport string) bool { return allowed[hostport] })), nil
 }

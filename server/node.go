@@ -117,6 +117,8 @@ type RouteConfig struct {
 	Flags       []experiment.Flag       `toml:"flags"`
 	FlagsHeader string                  `toml:"flags_header"`
 	Transform   *transform.Config       `toml:"transform"`
+	// LambdaEdge runs Lambda@Edge handlers at CloudFront's trigger points.
+	LambdaEdge *LambdaEdgeConfig `toml:"lambda_edge"`
 }
 
 // CacheConfig sizes the node's HTTP cache. Changing it needs a restart.

@@ -181,6 +181,11 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 		}
 		byName[pr.cfg.Name] = pr
 		st.projects = append(st.projects, pr)
+		if info, _ := s.pool.Info(pr.spec.ID); info.Style == "lambda-edge" {
+			// A Lambda@Edge handler takes CloudFront events, not requests:
+			// it runs where a route's [routes.lambda_edge] names it.
+			continue
+		}
 		patterns := []string{"*/*"}
 		if len(pr.cfg.Routes) > 0 {
 			patterns = patterns[:0]
@@ -242,8 +247,19 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				return nil, fmt.Errorf("routes[%d]: %w", i, err)
 			}
 		}
+		var lt *lambdaTriggers
+		if r.LambdaEdge != nil {
+			if lt, err = s.newLambdaTriggers(*r.LambdaEdge, byName, origins[r.Origin], origins); err != nil {
+				st.close()
+				return nil, fmt.Errorf("routes[%d].%w", i, err)
+			}
+			h = lt.wrapOrigin(h)
+		}
 		if r.Cache != nil && (r.Cache.Enabled == nil || *r.Cache.Enabled) {
 			h = s.cache.Handler(h, cacheRules(r.Cache, pol.cacheKeyHeaders()))
+		}
+		if lt != nil {
+			h = lt.wrapViewer(h)
 		}
 		routes = append(routes, route{p, pol.chain(h)})
 	}

@@ -82,6 +82,44 @@
     return checkResponse(r);
   }
 
+  // invokeLambda calls a Node.js Lambda handler in any of its forms: async
+  // (a promise), callback (event, context, callback), or a plain return.
+  // It settles with the handler's result.
+  function invokeLambda(handler, event, state) {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const callback = (err, result) => {
+        if (settled) return;
+        settled = true;
+        if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve(result);
+      };
+      const cfg = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.config;
+      const started = Date.now();
+      const context = {
+        functionName: "verge-lambda-edge",
+        functionVersion: "1",
+        awsRequestId: (cfg && cfg.requestId) || "",
+        callbackWaitsForEmptyEventLoop: true,
+        // The front bounds each trigger's wall time (5 s viewer, 30 s origin).
+        getRemainingTimeInMillis: () => Math.max(0, (cfg && cfg.eventType && cfg.eventType.startsWith("viewer") ? 5000 : 30000) - (Date.now() - started)),
+        succeed: (r) => callback(null, r),
+        fail: (e) => callback(e),
+        done: (e, r) => callback(e, r),
+        waitUntil: (p) => state.waitUntil.push(Promise.resolve(p)),
+      };
+      let r;
+      try {
+        r = handler(event, context, callback);
+      } catch (e) {
+        callback(e);
+        return;
+      }
+      if (isThenable(r)) Promise.resolve(r).then((v) => callback(null, v), (e) => callback(e || new Error("the handler's promise rejected")));
+      else if (handler.length < 3) callback(null, r);
+    });
+  }
+
   // dispatch runs one fetch event. It returns the state object: its
   // `response` is a Response or a Promise of one; Go reads passThrough and
   // waitUntil through the functions registered below.
@@ -110,6 +148,15 @@
           state.response = Promise.resolve(result.response).then(checkResponse);
           break;
         }
+        case "lambda-edge":
+          // The front sends the CloudFront event as the request body and
+          // reads the handler's result as the response body (see server's
+          // Lambda@Edge triggers).
+          state.response = request.json().then((event) => invokeLambda(entry.handler, event, state))
+            .then((result) => new Response(JSON.stringify(result === undefined ? null : result), {
+              headers: { "content-type": "application/json" },
+            }));
+          break;
         default:
           throw new TypeError(`handler style ${style} cannot serve HTTP requests yet`);
       }

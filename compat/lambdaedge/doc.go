@@ -28,5 +28,7 @@
 // Deviations from CloudFront: header names are net/http's canonical form
 // (the wire casing is gone by the time a Go server sees them); read-only
 // request fields (method, clientIp, config) are ignored if changed rather
-// than refused; StatusDescription cannot be sent by net/http.
+// than refused; StatusDescription cannot be sent by net/http; a custom
+// origin may be an IP address (Verge decides which addresses are reachable
+// where the request is sent).
 package lambdaedge

@@ -195,7 +195,6 @@ func TestApplyRequestRules(t *testing.T) {
 		{"origin in viewer-request", ViewerRequest, func(q *Request) { q.Origin = defaultOrigin }, RuleOriginNotAllowed},
 		{"origin both", OriginRequest, func(q *Request) { q.Origin = &Origin{Custom: defaultOrigin.Custom, S3: &S3Origin{}} }, RuleOrigin},
 		{"origin bad port", OriginRequest, func(q *Request) { q.Origin.Custom.Port = 81 }, RuleOrigin},
-		{"origin ip domain", OriginRequest, func(q *Request) { q.Origin.Custom.DomainName = "10.0.0.1" }, RuleOrigin},
 		{"origin bad path", OriginRequest, func(q *Request) { q.Origin.Custom.Path = "/p/" }, RuleOrigin},
 		{"origin disallowed custom header", OriginRequest, func(q *Request) { q.Origin.Custom.CustomHeaders = Headers{"x-cache": {{Key: "X-Cache", Value: "1"}}} }, RuleDisallowedHeader},
 		{"origin duplicate custom header", OriginRequest, func(q *Request) {

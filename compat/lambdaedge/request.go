@@ -266,8 +266,9 @@ func checkOrigin(o *Origin, reqHeaders Headers) error {
 		switch {
 		case c.DomainName == "" || len(c.DomainName) > 253 || strings.Contains(c.DomainName, ":"):
 			return bad("custom.domainName", "domain name %q must be 1-253 characters without a colon", c.DomainName)
-		case net.ParseIP(c.DomainName) != nil:
-			return bad("custom.domainName", "domain name %q must not be an IP address", c.DomainName)
+		// CloudFront refuses IP addresses here; Verge's origins are often
+		// addresses on a private network, and which addresses may be
+		// reached is decided where the request is sent (SSRF rules).
 		case c.Port != 80 && c.Port != 443 && (c.Port < 1024 || c.Port > 65535):
 			return bad("custom.port", "port %d must be 80, 443 or 1024-65535", c.Port)
 		case c.Protocol != "http" && c.Protocol != "https":
