@@ -1,0 +1,162 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/verge-edge/verge/edgeinfo"
+	"github.com/verge-edge/verge/worker"
+)
+
+// ServeHTTP runs one fresh instance of the module for r. The client's
+// address and location come from the edgeinfo.Info in r's context, when
+// the front put one there.
+//
+// Errors get Verge's error page (package worker's codes): 500 verge-1101
+// for a trap or a non-zero exit, 500 verge-1105 for a malformed or missing
+// CGI response, 503 verge-1103 and verge-1104 for the memory and wall time
+// limits, 413 verge-1111 for a request body over the limit. When the
+// failure comes after the body started streaming, the status cannot change:
+// the response is aborted with http.ErrAbortHandler so that the client
+// sees it truncated rather than complete.
+func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		worker.WriteError(w, http.StatusServiceUnavailable, worker.CodeNoHost, "")
+		return
+	}
+	m.inflight.Add(1)
+	m.mu.RUnlock()
+	defer m.inflight.Done()
+
+	if r.ContentLength > m.opts.RequestBody {
+		m.fail(w, r, nil, nil, http.StatusRequestEntityTooLarge, worker.CodeRequestBody, fmt.Sprintf("Content-Length %d is over the limit of %d bytes", r.ContentLength, m.opts.RequestBody))
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), m.opts.WallTime)
+	defer cancel()
+	defer context.AfterFunc(m.stop, cancel)()
+
+	rc := http.NewResponseController(w)
+	// A CGI guest may read stdin after it started its body.
+	_ = rc.EnableFullDuplex()
+	body := r.Body
+	if body == nil {
+		body = http.NoBody
+	}
+	if body != http.NoBody {
+		// A guest blocked reading a slow client would not notice the
+		// deadline: wazero only checks it in guest code. The server resets
+		// the read deadline for the connection's next request.
+		if dl, ok := ctx.Deadline(); ok {
+			_ = rc.SetReadDeadline(dl)
+		}
+	}
+	stdin := &stdinReader{r: http.MaxBytesReader(w, body, m.opts.RequestBody)}
+	stdout := newCGIResponse(w, m.opts.ResponseHeader)
+	stderr := &stderrLog{max: m.opts.Stderr}
+
+	var mem *instanceMemory
+	if m.pool != nil {
+		region, err := m.pool.get()
+		if err != nil {
+			m.fail(w, r, stdout, stderr, http.StatusServiceUnavailable, worker.CodeMemory, err.Error())
+			return
+		}
+		mem = &instanceMemory{pool: m.pool, region: region}
+		// Deferred first, run last: after the instance is closed.
+		defer mem.release()
+		ctx = experimental.WithMemoryAllocator(ctx, mem)
+	}
+
+	cfg := m.newConfig(r).WithStdin(stdin).WithStdout(stdout).WithStderr(stderr)
+	mod, err := m.rt.InstantiateModule(ctx, m.compiled, cfg)
+	if mod != nil {
+		// _start returned without proc_exit.
+		_ = mod.Close(context.WithoutCancel(ctx))
+	}
+	if err == nil {
+		err = stdout.finish()
+	}
+	if err == nil {
+		if len(stderr.buf) > 0 {
+			m.log.Info("module stderr", "method", r.Method, "path", r.URL.Path, "stderr", stderr.String())
+		}
+		return
+	}
+
+	var exit *sys.ExitError
+	var bad *responseError
+	switch {
+	case errors.Is(err, context.Canceled) && m.stop.Err() != nil:
+		m.fail(w, r, stdout, stderr, http.StatusServiceUnavailable, worker.CodeHost, "the module was closed during the request")
+	case errors.Is(err, context.Canceled), stdout.clientErr != nil:
+		m.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+		if stdout.started {
+			panic(http.ErrAbortHandler)
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		m.fail(w, r, stdout, stderr, http.StatusServiceUnavailable, worker.CodeWallTime, fmt.Sprintf("wall time limit of %v", m.opts.WallTime))
+	case mem != nil && mem.exceeded:
+		m.fail(w, r, stdout, stderr, http.StatusServiceUnavailable, worker.CodeMemory, fmt.Sprintf("memory limit of %d bytes", m.pool.size))
+	case stdin.exceeded:
+		m.fail(w, r, stdout, stderr, http.StatusRequestEntityTooLarge, worker.CodeRequestBody, fmt.Sprintf("over the limit of %d bytes", m.opts.RequestBody))
+	case errors.As(stdout.err, &bad):
+		m.fail(w, r, stdout, stderr, http.StatusInternalServerError, worker.CodeNoResponse, bad.Error())
+	case errors.As(err, &exit):
+		m.fail(w, r, stdout, stderr, http.StatusInternalServerError, worker.CodeException, fmt.Sprintf("exited with code %d", exit.ExitCode()))
+	default:
+		m.fail(w, r, stdout, stderr, http.StatusInternalServerError, worker.CodeException, err.Error())
+	}
+	if stdout.started {
+		// The status is gone; make the client see a truncated response.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// newConfig returns the instance configuration for r. It starts from a base
+// that holds no environment on purpose: wazero's WithEnv appends to a slice
+// shared by every config cloned from the same parent, so two requests adding
+// variables to a common parent with spare capacity would write into each
+// other's environments.
+func (m *Module) newConfig(r *http.Request) wazero.ModuleConfig {
+	cfg := m.base.WithArgs(cgiArgs(r.URL)...)
+	for i := 0; i < len(m.env); i += 2 {
+		cfg = cfg.WithEnv(m.env[i], m.env[i+1])
+	}
+	env := cgiEnv(r, edgeinfo.From(r.Context()))
+	for i := 0; i < len(env); i += 2 {
+		cfg = cfg.WithEnv(env[i], env[i+1]) // CGI variables win over Options.Env
+	}
+	return cfg
+}
+
+// fail logs a failed request with the guest's stderr and writes the error
+// page, unless the response has started.
+func (m *Module) fail(w http.ResponseWriter, r *http.Request, stdout *cgiResponse, stderr *stderrLog, status int, code worker.Code, detail string) {
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "code", code.String(), "detail", detail}
+	if stderr != nil && len(stderr.buf) > 0 {
+		attrs = append(attrs, "stderr", stderr.String())
+	}
+	level := slog.LevelError
+	if status != http.StatusInternalServerError {
+		level = slog.LevelWarn
+	}
+	m.log.Log(r.Context(), level, code.Message(), attrs...)
+	if stdout != nil && stdout.started {
+		return
+	}
+	if !m.opts.Dev {
+		detail = ""
+	}
+	worker.WriteError(w, status, code, detail)
+}
