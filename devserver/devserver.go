@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"github.com/verge-edge/verge/cache"
 	"github.com/verge-edge/verge/policy/ratelimit"
+	"github.com/verge-edge/verge/wasm"
 	webcache "github.com/verge-edge/verge/webapi/cache"
 	"io"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/verge-edge/verge/bundle"
 	"github.com/verge-edge/verge/config"
+	"github.com/verge-edge/verge/edgeinfo"
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/webapi/fetch"
@@ -83,8 +85,27 @@ type Server struct {
 
 // version is one build of the worker, or the error that stopped it.
 type version struct {
-	w   *worker.Worker
-	err error // build or load error when w is nil
+	w    *worker.Worker
+	wasm *wasm.Module // a WebAssembly handler (main = "app.wasm") instead of w
+	err  error        // build or load error when neither is set
+}
+
+func (v *version) loaded() bool { return v != nil && (v.w != nil || v.wasm != nil) }
+
+func (v *version) style() string {
+	if v.wasm != nil {
+		return "wasm"
+	}
+	return v.w.Style()
+}
+
+func (v *version) close() {
+	if v.w != nil {
+		v.w.Close()
+	}
+	if v.wasm != nil {
+		v.wasm.Close(context.Background())
+	}
 }
 
 // New prepares a dev server: it reads the config and builds the worker
@@ -160,7 +181,7 @@ func (s *Server) rebuild() {
 		cfg, err := config.Load(s.opts.Entry)
 		if err != nil {
 			s.printf("✘ %v\n", err)
-			if old := s.current.Load(); old != nil && old.w != nil {
+			if old := s.current.Load(); old.loaded() {
 				s.printf("  (still serving the last good version)\n")
 				return
 			}
@@ -168,14 +189,18 @@ func (s *Server) rebuild() {
 			s.cfg = cfg
 		}
 	}
-	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true})
-	if err == nil {
+	var res *bundle.Result
+	var err error
+	if strings.HasSuffix(s.cfg.Main, ".wasm") {
+		v.wasm, err = s.compileWasm()
+		res = &bundle.Result{Inputs: []string{s.cfg.Main}}
+	} else if res, err = bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true}); err == nil {
 		v.w, err = worker.New(s.workerConfig(res))
 	}
 	if err != nil {
 		v.err = err
 		s.printf("✘ %s\n", strings.TrimRight(err.Error(), "\n"))
-		if old := s.current.Load(); old != nil && old.w != nil {
+		if old := s.current.Load(); old.loaded() {
 			s.printf("  (still serving the last good version)\n")
 			return
 		}
@@ -185,14 +210,35 @@ func (s *Server) rebuild() {
 		}
 		return
 	}
-	if old := s.current.Swap(v); old != nil && old.w != nil {
-		go old.w.Close()
-		s.printf("↻ reloaded %s (%s) in %s\n", s.cfg.Name, v.w.Style(), time.Since(start).Round(time.Millisecond))
+	if old := s.current.Swap(v); old.loaded() {
+		go old.close()
+		s.printf("↻ reloaded %s (%s) in %s\n", s.cfg.Name, v.style(), time.Since(start).Round(time.Millisecond))
 	}
 	s.builds.Add(1)
 	if s.watcher != nil {
 		s.watcher.watch(res.Inputs)
 	}
+}
+
+// compileWasm compiles the project's WebAssembly handler (WAGI).
+func (s *Server) compileWasm() (*wasm.Module, error) {
+	code, err := os.ReadFile(s.cfg.Main)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	for k, v := range s.cfg.Vars {
+		vars[k] = v
+	}
+	for k, v := range s.opts.Vars {
+		vars[k] = v
+	}
+	lim := worker.LimitsFrom(s.cfg.Limits)
+	if s.opts.Limits != nil {
+		lim = *s.opts.Limits
+	}
+	return wasm.Compile(context.Background(), code, wasm.Options{Name: s.cfg.Name, Logger: s.log, Env: vars,
+		WallTime: lim.WallTime, Memory: lim.Memory, RequestBody: lim.RequestBody, Dev: true})
 }
 
 func (s *Server) workerConfig(res *bundle.Result) worker.Config {
@@ -278,7 +324,7 @@ func (s *Server) Start() error {
 			ln.Close()
 			return err
 		}
-		if v := s.current.Load(); v != nil && v.w != nil {
+		if s.current.Load().loaded() {
 			s.rebuildWatchList()
 		}
 	}
@@ -293,6 +339,10 @@ func (s *Server) Start() error {
 }
 
 func (s *Server) rebuildWatchList() {
+	if strings.HasSuffix(s.cfg.Main, ".wasm") {
+		s.watcher.watch([]string{s.cfg.Main})
+		return
+	}
 	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main})
 	if err == nil {
 		s.watcher.watch(res.Inputs)
@@ -316,8 +366,8 @@ func (s *Server) Close() error {
 		err = s.http.Shutdown(ctx)
 		cancel()
 	}
-	if v := s.current.Swap(nil); v != nil && v.w != nil {
-		v.w.Close()
+	if v := s.current.Swap(nil); v.loaded() {
+		v.close()
 	}
 	return err
 }
@@ -342,7 +392,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	v := s.current.Load()
-	if v == nil || v.w == nil {
+	if !v.loaded() {
 		msg := "no worker loaded"
 		if v != nil && v.err != nil {
 			msg = v.err.Error()
@@ -353,6 +403,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc := s.locate(r)
+	if v.wasm != nil {
+		// Wasm handlers read the client's address and location from
+		// edgeinfo, as in verge serve.
+		info := &edgeinfo.Info{ClientIP: clientIP(r), Location: loc, Colo: geo.DevColo}
+		v.wasm.ServeHTTP(rec, r.WithContext(edgeinfo.With(r.Context(), info)))
+		return
+	}
 	if v.w.Style() == "vercel" {
 		// Vercel hands geolocation to Edge Functions as request headers.
 		r = r.Clone(r.Context())

@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +32,7 @@ import (
 	"github.com/verge-edge/verge/hostpool"
 	"github.com/verge-edge/verge/policy/ratelimit"
 	"github.com/verge-edge/verge/server/compress"
+	"github.com/verge-edge/verge/wasm"
 	"github.com/verge-edge/verge/worker"
 )
 
@@ -74,6 +77,33 @@ type state struct {
 type project struct {
 	cfg  *config.Config
 	spec host.Spec
+	// wasm is a WebAssembly (WAGI) handler, run in the front rather than
+	// the isolate hosts (see RATIONALE.md); spec is then empty.
+	wasm *wasm.Module
+}
+
+// handler is what serves the project's requests.
+func (pr *project) handler(s *Server, colo string) http.Handler {
+	if pr.wasm != nil {
+		return pr.wasm
+	}
+	return &workerHandler{pool: s.pool, id: pr.spec.ID, colo: colo}
+}
+
+// loadWasmProject compiles a project whose main is a .wasm module.
+func (s *Server) loadWasmProject(cfg *config.Config) (*project, error) {
+	code, err := os.ReadFile(cfg.Main)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
+	lim := worker.LimitsFrom(cfg.Limits)
+	m, err := wasm.Compile(context.Background(), code, wasm.Options{Name: cfg.Name, Logger: s.log.With("worker", cfg.Name),
+		Env: cfg.Vars, WallTime: lim.WallTime, Memory: lim.Memory, RequestBody: lim.RequestBody})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
+	s.log.Info("wasm handler ready", "worker", cfg.Name)
+	return &project{cfg: cfg, wasm: m}, nil
 }
 
 // New starts the isolate hosts and loads every project of cfg. It does not
@@ -193,7 +223,11 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				patterns = append(patterns, r.Pattern)
 			}
 		}
-		var h http.Handler = &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
+		if pr.wasm != nil {
+			prev := st.close
+			st.close = func() { pr.wasm.Close(context.Background()); prev() }
+		}
+		var h http.Handler = pr.handler(s, cfg.Colo)
 		if isMiddlewareEntry(pr.cfg.Main) && pr.cfg.Origin != "" {
 			// Vercel's convention: middleware.ts runs in front of the
 			// project's origin.
@@ -224,7 +258,7 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				st.close()
 				return nil, fmt.Errorf("routes[%d].worker: no project named %q", i, r.Worker)
 			}
-			h = &workerHandler{pool: s.pool, id: pr.spec.ID, colo: cfg.Colo}
+			h = pr.handler(s, cfg.Colo)
 			if r.Origin != "" {
 				if h, err = s.middleware(pr, h, origins[r.Origin], origins); err != nil {
 					st.close()
@@ -274,6 +308,9 @@ func (s *Server) loadProject(dir string) (*project, error) {
 	if err != nil {
 		return nil, err
 	}
+	if strings.HasSuffix(cfg.Main, ".wasm") {
+		return s.loadWasmProject(cfg)
+	}
 	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
@@ -296,7 +333,7 @@ func (s *Server) loadProject(dir string) (*project, error) {
 	// warm VMs across reloads.
 	sum := sha256.New()
 	sum.Write(res.Code)
-	fmt.Fprintf(sum, "\x00%v\x00%v\x00%s\x00%v", spec.Vars, spec.Limits, spec.Origin, spec.FetchAllow)
+	fmt.Fprintf(sum, "\x00%v\x00%v\x00%s\x00%v\x00%s", spec.Vars, spec.Limits, spec.Origin, spec.FetchAllow, spec.Bindings)
 	spec.ID = cfg.Name + "@" + hex.EncodeToString(sum.Sum(nil))[:16]
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
