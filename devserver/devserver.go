@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/verge-edge/verge/cache"
+	"github.com/verge-edge/verge/kv"
 	"github.com/verge-edge/verge/policy/ratelimit"
 	"github.com/verge-edge/verge/wasm"
 	webcache "github.com/verge-edge/verge/webapi/cache"
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,6 +72,7 @@ type Server struct {
 	prelude *engine.Prelude
 	cache   *cache.Cache          // behind the Cache API, kept across reloads
 	limits  *ratelimit.Namespaces // behind the rate limiting bindings, likewise
+	kv      *kv.Embedded          // behind the KV bindings: .verge/kv in the project
 	geo     geo.Locator
 	cfExtra map[string]any
 	log     *slog.Logger
@@ -127,6 +130,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cfg = cfg
+	// Like wrangler's .wrangler/state: local KV data lives with the project.
+	s.kv = kv.NewEmbedded(filepath.Join(cfg.Dir, ".verge", "kv"), s.log)
 	if s.opts.Host == "" {
 		s.opts.Host = cfg.Dev.Host
 		if s.opts.Host == "" {
@@ -268,6 +273,7 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 		Cache:       webcache.Local(s.cache, s.cfg.Name),
 		Bindings:    worker.BindingsFrom(s.cfg),
 		RateLimiter: s.limits.Scope(s.cfg.Name),
+		KV:          s.kv,
 		Prelude:     s.prelude,
 		Console:     s.console,
 		Log:         s.log,
@@ -368,6 +374,9 @@ func (s *Server) Close() error {
 	}
 	if v := s.current.Swap(nil); v.loaded() {
 		v.close()
+	}
+	if kerr := s.kv.Close(); err == nil {
+		err = kerr
 	}
 	return err
 }

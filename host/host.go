@@ -251,6 +251,7 @@ func (s *Server) workerConfig(spec Spec) (worker.Config, error) {
 	if s.services != nil {
 		cfg.Cache = remoteCache{rt: s.services, ns: spec.Name}
 		cfg.RateLimiter = remoteLimiter{rt: s.services, scope: spec.Name}
+		cfg.KV = remoteKV{rt: s.services}
 	}
 	if spec.Origin != "" {
 		u, err := url.Parse(spec.Origin)

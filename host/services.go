@@ -158,6 +158,8 @@ type Services struct {
 	Cache *httpcache.Cache
 	// RateLimits count for the rate limiting bindings.
 	RateLimits *ratelimit.Namespaces
+	// KV holds the KV bindings' namespaces.
+	KV KVStore
 }
 
 // ServicesHandler is the front's side of the services connection.
@@ -210,6 +212,7 @@ func ServicesHandler(s Services) http.Handler {
 		}
 		return json.NewEncoder(rw).Encode(map[string]bool{"deleted": deleted})
 	})
+	kvHandlers(mux, s.KV)
 	mux.HandleFunc("POST /ratelimit", func(rw http.ResponseWriter, r *http.Request) {
 		var call limitCall
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&call); err != nil {

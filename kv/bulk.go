@@ -62,14 +62,19 @@ func (s *Store) PutBulk(ctx context.Context, entries []BulkEntry) error {
 		}
 		futures[i] = f
 	}
+	var last uint64
 	for i, f := range futures {
 		select {
-		case <-f.Ok():
+		case ack := <-f.Ok():
+			last = max(last, ack.Sequence)
 		case err := <-f.Err():
 			errs = append(errs, &EntryError{Index: i, Key: entries[i].Key, Err: s.writeErr("bulk put", entries[i].Key, err)})
 		case <-ctx.Done():
 			return fmt.Errorf("kv: bulk put: %w", ctx.Err())
 		}
+	}
+	if last > 0 {
+		s.awaitMirror(ctx, last)
 	}
 	return errors.Join(errs...)
 }

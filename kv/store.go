@@ -216,8 +216,10 @@ func expiration(h nats.Header) (int64, bool) {
 	return n, err == nil
 }
 
-// Put writes key at the hub. It returns once the hub has stored it; the
-// PoP's mirror sees it shortly after (milliseconds on a healthy link).
+// Put writes key at the hub. It returns once the hub has stored it and
+// the PoP's mirror has copied it (milliseconds on a healthy link), so a
+// read at this PoP after a write sees it, as on Cloudflare; other PoPs see
+// it when their mirrors catch up.
 func (s *Store) Put(ctx context.Context, key string, value []byte, opts PutOptions) error {
 	msg, ttl, err := s.putMsg(key, value, opts)
 	if err != nil {
@@ -227,10 +229,35 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, opts PutOptio
 	if ttl > 0 {
 		popts = append(popts, jetstream.WithMsgTTL(ttl))
 	}
-	if _, err := s.hub.PublishMsg(ctx, msg, popts...); err != nil {
+	ack, err := s.hub.PublishMsg(ctx, msg, popts...)
+	if err != nil {
 		return s.writeErr("put", key, err)
 	}
+	s.awaitMirror(ctx, ack.Sequence)
 	return nil
+}
+
+// mirrorWait bounds how long a write waits for the local mirror: past it
+// the write has succeeded at the hub and the mirror catches up later.
+const mirrorWait = 5 * time.Second
+
+// awaitMirror waits until the stream reads are served from holds seq (a
+// mirror keeps its origin's sequence numbers).
+func (s *Store) awaitMirror(ctx context.Context, seq uint64) {
+	ctx, cancel := context.WithTimeout(ctx, mirrorWait)
+	defer cancel()
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		info, err := s.read.Info(ctx)
+		if err == nil && info.State.LastSeq >= seq {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.log.Debug("kv: the local mirror is behind the hub", "namespace", s.ns, "seq", seq)
+			return
+		case <-time.After(pause):
+		}
+	}
 }
 
 // putMsg validates a put and builds its message and server TTL.
@@ -293,9 +320,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	msg := &nats.Msg{Subject: s.writeSubject(key), Header: nats.Header{hdrOperation: []string{"DEL"}}}
-	if _, err := s.hub.PublishMsg(ctx, msg); err != nil {
+	ack, err := s.hub.PublishMsg(ctx, msg)
+	if err != nil {
 		return s.writeErr("delete", key, err)
 	}
+	s.awaitMirror(ctx, ack.Sequence)
 	return nil
 }
 

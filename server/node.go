@@ -40,6 +40,7 @@ type NodeConfig struct {
 	NotFound int         `toml:"not_found_status"`
 	Cache    CacheConfig `toml:"cache"`
 	Admin    AdminConfig `toml:"admin"`
+	KV       KVConfig    `toml:"kv"`
 
 	dir string
 }
@@ -136,6 +137,13 @@ type RouteCacheConfig struct {
 	// TTL overrides the origin's freshness lifetime ("Edge Cache TTL").
 	TTL         duration `toml:"ttl"`
 	IgnoreQuery bool     `toml:"ignore_query"`
+}
+
+// KVConfig is where the node keeps Workers KV (an embedded NATS hub and
+// leaf, started when a worker first uses KV). Changing it needs a restart.
+type KVConfig struct {
+	// Dir holds the data (default ".verge/kv" next to node.toml).
+	Dir string `toml:"dir"`
 }
 
 // AdminConfig is the node's admin API (cache purge and stats).
@@ -287,6 +295,10 @@ func (c *NodeConfig) validate() error {
 		return errors.New("cache: sizes must not be negative")
 	}
 	c.Cache.DiskDir = c.abs(c.Cache.DiskDir)
+	if c.KV.Dir == "" {
+		c.KV.Dir = filepath.Join(".verge", "kv")
+	}
+	c.KV.Dir = c.abs(c.KV.Dir)
 	if c.Admin.Listen != "" {
 		host, _, err := net.SplitHostPort(c.Admin.Listen)
 		if err != nil {

@@ -463,3 +463,39 @@ func TestRateLimitBindingThroughHosts(t *testing.T) {
 		t.Errorf("statuses %v, want two through per worker", got)
 	}
 }
+
+// TestKVThroughHosts: a worker in an isolate host reads and writes Workers
+// KV kept by the node (embedded NATS), over the services connection; two
+// workers binding one namespace id share it.
+func TestKVThroughHosts(t *testing.T) {
+	const writer = `export default { async fetch(req, env) {
+		const key = new URL(req.url).searchParams.get("k");
+		await env.STORE.put(key, "v-" + key, { metadata: { by: "writer" } });
+		return new Response("ok");
+	} }`
+	const reader = `export default { async fetch(req, env) {
+		const { value, metadata } = await env.STORE.getWithMetadata(new URL(req.url).searchParams.get("k"));
+		const list = await env.STORE.list();
+		return Response.json({ value, metadata, keys: list.keys.map((k) => k.name) });
+	} }`
+	project := func(name string) string {
+		return "name = \"" + name + "\"\nmain = \"worker.js\"\nroutes = [\"" + name + ".test/*\"]\nkv_namespaces = [{ binding = \"STORE\", id = \"shared\" }]\n"
+	}
+	n := startNode(t, map[string]string{
+		"node.toml":    "projects = [\"w\", \"r\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n",
+		"w/verge.toml": project("w"),
+		"w/worker.js":  writer,
+		"r/verge.toml": project("r"),
+		"r/worker.js":  reader,
+	})
+	for _, k := range []string{"b", "a"} {
+		if r := n.do("GET", n.http+"/?k="+k, map[string]string{"Host": "w.test"}); r.status != 200 {
+			t.Fatalf("put %s: %d %q", k, r.status, r.body)
+		}
+	}
+	r := n.do("GET", n.http+"/?k=a", map[string]string{"Host": "r.test"})
+	m := decode(t, r.body)
+	if fmt.Sprintf("%v %v %v", m["value"], m["metadata"], m["keys"]) != "v-a map[by:writer] [a b]" {
+		t.Errorf("reader got %s", r.body)
+	}
+}

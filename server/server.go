@@ -30,6 +30,7 @@ import (
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/host"
 	"github.com/verge-edge/verge/hostpool"
+	"github.com/verge-edge/verge/kv"
 	"github.com/verge-edge/verge/policy/ratelimit"
 	"github.com/verge-edge/verge/server/compress"
 	"github.com/verge-edge/verge/wasm"
@@ -54,6 +55,7 @@ type Server struct {
 	log   *slog.Logger
 	pool  *hostpool.Pool
 	cache *cache.Cache
+	kv    *kv.Embedded
 
 	state    atomic.Pointer[state]
 	reloadMu sync.Mutex
@@ -128,8 +130,9 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cache = c
+	s.kv = kv.NewEmbedded(cfg.KV.Dir, opts.Log)
 	pool, err := hostpool.Start(hostpool.Config{
-		Services: host.ServicesHandler(host.Services{Cache: c, RateLimits: ratelimit.NewNamespaces(nil)}),
+		Services: host.ServicesHandler(host.Services{Cache: c, RateLimits: ratelimit.NewNamespaces(nil), KV: s.kv}),
 		Hosts:    cfg.Hosts.Count,
 		Command:  append(append([]string(nil), opts.HostCommand...), budget...),
 		Env:      opts.HostEnv,
@@ -357,8 +360,8 @@ func (s *Server) Reload() error {
 			return err
 		}
 	}
-	if cfg.Listen != cur.cfg.Listen || cfg.Admin != cur.cfg.Admin || cfg.Cache != cur.cfg.Cache {
-		s.log.Warn("listen, admin or cache settings changed: restart verge serve to apply them")
+	if cfg.Listen != cur.cfg.Listen || cfg.Admin != cur.cfg.Admin || cfg.Cache != cur.cfg.Cache || cfg.KV != cur.cfg.KV {
+		s.log.Warn("listen, admin, cache or kv settings changed: restart verge serve to apply them")
 	}
 	st, err := s.build(cfg)
 	if err != nil {
@@ -542,7 +545,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		st.close()
 	}
 	s.cache.Close()
-	errs = append(errs, s.pool.Close())
+	errs = append(errs, s.pool.Close(), s.kv.Close())
 	return errors.Join(errs...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	kvbinding "github.com/verge-edge/verge/bindings/kv"
 	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/webapi/cache"
@@ -82,6 +83,7 @@ func (iso *isolate) load() error {
 	fetch.SetPolicy(vm, cfg.Fetch)
 	cache.SetStore(vm, cfg.Cache)
 	ratelimit.SetLimiter(vm, cfg.RateLimiter)
+	kvbinding.SetStore(vm, cfg.KV)
 	vm.OnError = func(err error) {
 		w.log.Error("uncaught error in worker", "worker", cfg.Name, "err", w.FormatError(err))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	kvbinding "github.com/verge-edge/verge/bindings/kv"
 	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/config"
 	"github.com/verge-edge/verge/engine"
@@ -178,10 +179,14 @@ func isLimit(err error) bool {
 		errors.Is(err, engine.ErrDeadline) || errors.Is(err, engine.ErrInterrupted)
 }
 
-// BindingsFrom converts verge.toml's bindings ([[ratelimits]]) to env
-// bindings.
+// BindingsFrom converts verge.toml's bindings ([[kv_namespaces]],
+// [[ratelimits]]) to env bindings.
 func BindingsFrom(c *config.Config) []Binding {
 	var out []Binding
+	for _, ns := range c.KVNamespaces {
+		cfg := kvbinding.Config{Namespace: ns.ID}
+		out = append(out, Binding{Name: ns.Binding, Type: kvbinding.Type, Config: cfg.JSON()})
+	}
 	for _, rl := range c.RateLimits {
 		cfg := ratelimit.Config{Namespace: rl.NamespaceID, Limit: rl.Limit, Period: rl.Period}
 		out = append(out, Binding{Name: rl.Binding, Type: ratelimit.Type, Config: cfg.JSON()})

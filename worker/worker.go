@@ -20,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	kvbinding "github.com/verge-edge/verge/bindings/kv"
 	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/engine"
 	"github.com/verge-edge/verge/sourcemap"
@@ -65,6 +66,8 @@ type Config struct {
 	Bindings []Binding
 	// RateLimiter counts for the rate limiter bindings.
 	RateLimiter ratelimit.Limiter
+	// KV holds the KV namespace bindings' keys.
+	KV kvbinding.Store
 	// Prelude is the Web API prelude shared by all workers of the process.
 	Prelude *engine.Prelude
 	// Spares, when set, provides blank VMs made ahead of time.
