@@ -92,3 +92,16 @@ func (e *Embedded) Close() error {
 	e.local, e.ns = nil, nil
 	return err
 }
+
+// PutBulk is Store.PutBulk in namespace ns.
+func (e *Embedded) PutBulk(ctx context.Context, ns string, entries []BulkEntry) error {
+	n, err := e.namespaces(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := n.Store(ctx, ns)
+	if err != nil {
+		return err
+	}
+	return s.PutBulk(ctx, entries)
+}

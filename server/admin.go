@@ -14,6 +14,7 @@ import (
 //	POST /cache/purge   {"files":[...], "prefixes":[...], "hosts":[...], "tags":[...], "purge_everything":true}
 //	GET  /cache/stats
 //	GET  /health
+//	/kv/...             see kvAdmin
 //
 // The purge body has the shape of Cloudflare's purge API.
 func (s *Server) adminHandler(token string) http.Handler {
@@ -41,6 +42,7 @@ func (s *Server) adminHandler(token string) http.Handler {
 			"hosts", len(p.Hosts), "tags", len(p.Tags), "everything", p.Everything)
 		writeJSON(rw, http.StatusOK, map[string]any{"success": true, "purged": n})
 	})
+	s.kvAdmin(mux)
 	if token == "" {
 		return mux
 	}

@@ -11,14 +11,10 @@ import (
 	"time"
 )
 
-// TestServeBinary builds the verge binary and runs `verge serve` on the
-// hello example: the real CLI, real isolate-host child processes (running
-// as nobody when the test runs as root), real HTTP. Killing a host shows
-// the supervisor at work through the binary too.
-func TestServeBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+// buildBinary builds cmd/verge into a folder the unprivileged host user
+// can execute from.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "verge-e2e-bin-")
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +25,18 @@ func TestServeBinary(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/verge").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestServeBinary builds the verge binary and runs `verge serve` on the
+// hello example: the real CLI, real isolate-host child processes (running
+// as nobody when the test runs as root), real HTTP. Killing a host shows
+// the supervisor at work through the binary too.
+func TestServeBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
 	cmd := exec.Command(bin, "serve", "../../examples/hello", "--listen", "127.0.0.1:0", "--hosts", "2")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr syncBuffer
@@ -73,4 +81,84 @@ func TestServeBinary(t *testing.T) {
 	eventually(t, "the worker served again after its hosts were killed", func() bool {
 		return get(t, base+"/").status == 200
 	})
+}
+
+// TestKVCommands drives `verge kv` against a `verge serve` node: values
+// written from the CLI are read by a worker, and back.
+func TestKVCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir := writeWorker(t, map[string]string{
+		"node.toml":      "projects = [\"app\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n",
+		"app/verge.toml": "name = \"app\"\nmain = \"worker.js\"\nkv_namespaces = [{ binding = \"KV\", id = \"cfg\" }]\n",
+		"app/worker.js": `export default { async fetch(req, env) {
+			const url = new URL(req.url);
+			if (req.method === "PUT") { await env.KV.put(url.pathname.slice(1), await req.text()); return new Response("stored"); }
+			return new Response(await env.KV.get(url.pathname.slice(1)) ?? "none");
+		} }`,
+		"bulk.json": `[{"key": "b1", "value": "one"}, {"key": "b2", "value": "dHdv", "base64": true, "metadata": {"n": 2}}]`,
+	})
+	os.Chmod(dir, 0o755)
+	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	rd := bufio.NewReader(stdout)
+	ready, _ := rd.ReadString('\n')
+	admin, _ := rd.ReadString('\n')
+	if !strings.HasPrefix(ready, "Ready on ") || !strings.HasPrefix(admin, "Admin API on ") {
+		t.Fatalf("output %q %q\n%s", ready, admin, stderr.String())
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(ready, "Ready on "))
+	adminURL := strings.TrimSpace(strings.TrimPrefix(admin, "Admin API on "))
+	kv := func(stdin string, args ...string) (string, error) {
+		c := exec.Command(bin, append([]string{"kv", "--admin", adminURL, "--token", "s3cret", "--namespace-id", "cfg"}, args...)...)
+		c.Stdin = strings.NewReader(stdin)
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := kv("", "key", "put", "greeting", "hola", "--metadata", `{"lang":"es"}`); err != nil {
+		t.Fatalf("put: %v %s", err, out)
+	}
+	if r := get(t, base+"/greeting"); r.body != "hola" {
+		t.Errorf("the worker read %q", r.body)
+	}
+	if r := do(t, "PUT", base+"/fromworker", strings.NewReader("written by the worker"), nil); r.body != "stored" {
+		t.Fatalf("worker put: %q", r.body)
+	}
+	if out, err := kv("", "key", "get", "fromworker"); err != nil || out != "written by the worker" {
+		t.Errorf("get: %q %v", out, err)
+	}
+	if out, err := kv("", "bulk", "put", filepath.Join(dir, "bulk.json")); err != nil || !strings.Contains(out, "Wrote 2 keys") {
+		t.Errorf("bulk: %q %v", out, err)
+	}
+	if r := get(t, base+"/b2"); r.body != "two" {
+		t.Errorf("the worker read the base64 bulk value as %q", r.body)
+	}
+	out, err := kv("", "key", "list")
+	if err != nil || !strings.Contains(out, `"name": "b2"`) || !strings.Contains(out, `"metadata": {`) || strings.Index(out, "b1") > strings.Index(out, "greeting") {
+		t.Errorf("list: %v\n%s", err, out)
+	}
+	if out, err := kv("", "key", "delete", "greeting"); err != nil {
+		t.Errorf("delete: %v %s", err, out)
+	}
+	if out, err := kv("", "key", "get", "greeting"); err == nil || !strings.Contains(out, "key not found") {
+		t.Errorf("get after delete: %q %v", out, err)
+	}
+	if out, err := kv("", "key", "put", "k", "v", "--ttl", "5"); err == nil || !strings.Contains(out, "ttl") {
+		t.Errorf("a TTL under 60 s: %q %v", out, err)
+	}
+	c := exec.Command(bin, "kv", "--admin", adminURL, "--namespace-id", "cfg", "key", "get", "b1")
+	if out, err := c.CombinedOutput(); err == nil || !strings.Contains(string(out), "admin token required") {
+		t.Errorf("without the token: %q %v", out, err)
+	}
 }
