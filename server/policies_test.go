@@ -58,10 +58,11 @@ const (
 
 func TestGeoAccessAndWAFRoutes(t *testing.T) {
 	o := newRecordingOrigin(t, "origin")
+	const secret = "0123456789abcdef0123456789abcdef"
 	n := startNode(t, map[string]string{"node.toml": `[listen]
 http = "127.0.0.1:0"
 [geo]
-db = ["` + writeCityDB(t) + `"]
+db = ["` + writeCityDB(t) + `", "` + writeASNDB(t) + `"]
 trusted_proxies = ["127.0.0.0/8"]
 [origins.o]
 url = "` + o.URL + `"
@@ -89,6 +90,19 @@ expr = 'continent == "SA" && ip_in(ip, "181.0.0.0/12") && headers["x-probe"] == 
 action = "set_header"
 header = "X-Edge-Tag"
 value = "sa"
+
+[[routes]]
+pattern = "claims.test/*"
+origin = "o"
+[routes.jwt]
+secret = "` + secret + `"
+algorithms = ["HS256"]
+[[routes.waf.rules]]
+name = "the-rest"
+expr = 'url == "http://claims.test/p?x=1" && city == "Buenos Aires" && region == "Buenos Aires region" && region_code == "A" && asn == 7303 && has(claims.role) && claims.role == "staff"'
+action = "set_header"
+header = "X-Edge-Tag"
+value = "all"
 `})
 	get := func(host, path, client string, hdr map[string]string) result {
 		h := map[string]string{"Host": host, "X-Forwarded-For": client, "User-Agent": "test-client"}
@@ -140,6 +154,23 @@ value = "sa"
 	get("waf.test", "/t?q=y", clientAR, map[string]string{"X-Probe": "1", "Cookie": "c=v"})
 	if o.lastHeader("X-Edge-Tag") != "" {
 		t.Error("set_header rule matched a request it should not")
+	}
+	// The remaining fields: url, city, region, region_code, asn and JWT
+	// claims (the JWT check runs first because the rule reads claims).
+	tok, err := jws.Sign([]byte(fmt.Sprintf(`{"role":"staff","exp":%d}`, time.Now().Add(time.Hour).Unix())), jws.WithKey(jwa.HS256(), []byte(secret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = get("claims.test", "/p?x=1", clientAR, map[string]string{"Authorization": "Bearer " + string(tok)})
+	if r.status != 200 || o.lastHeader("X-Edge-Tag") != "all" {
+		t.Errorf("rule over url, city, region, region_code, asn, claims: %d, origin saw %q", r.status, o.lastHeader("X-Edge-Tag"))
+	}
+	if r := get("claims.test", "/p?x=1", clientAR, nil); r.status != 401 {
+		t.Errorf("without a token: %d", r.status)
+	}
+	// A 20 KiB header value goes through every rule without harm.
+	if r := get("waf.test", "/page", clientAR, map[string]string{"X-Big": strings.Repeat("x", 20<<10)}); r.status != 200 {
+		t.Errorf("20 KiB header: %d", r.status)
 	}
 }
 

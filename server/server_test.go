@@ -231,6 +231,31 @@ NAME = "shop"
 
 // writeCityDB writes a City database placing 181.0.0.0/12 in Buenos
 // Aires and 2.16.0.0/13 in Berlin, and returns its path.
+//
+// writeASNDB writes an ASN database putting 181.0.0.0/12 in AS 7303.
+func writeASNDB(t testing.TB) string {
+	t.Helper()
+	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-ASN", RecordSize: 28})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ipn, _ := net.ParseCIDR("181.0.0.0/12")
+	if err := tree.Insert(ipn, mmdbtype.Map{"autonomous_system_number": mmdbtype.Uint32(7303),
+		"autonomous_system_organization": mmdbtype.String("Telecom Argentina S.A.")}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "asn.mmdb")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := tree.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func writeCityDB(t testing.TB) string {
 	t.Helper()
 	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-City", RecordSize: 28})
@@ -243,6 +268,8 @@ func writeCityDB(t testing.TB) string {
 			"country":   mmdbtype.Map{"iso_code": mmdbtype.String(rec[0])},
 			"continent": mmdbtype.Map{"code": mmdbtype.String(rec[1])},
 			"city":      mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(rec[2])}},
+			"subdivisions": mmdbtype.Slice{mmdbtype.Map{"iso_code": mmdbtype.String(rec[0][:1]),
+				"names": mmdbtype.Map{"en": mmdbtype.String(rec[2] + " region")}}},
 		})
 		if err != nil {
 			t.Fatal(err)
