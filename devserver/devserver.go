@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,6 +30,7 @@ import (
 	"time"
 
 	"github.com/verge-edge/verge/bundle"
+	"github.com/verge-edge/verge/compat/vercel"
 	"github.com/verge-edge/verge/config"
 	"github.com/verge-edge/verge/edgeinfo"
 	"github.com/verge-edge/verge/engine"
@@ -89,6 +91,7 @@ type Server struct {
 // version is one build of the worker, or the error that stopped it.
 type version struct {
 	w    *worker.Worker
+	mw   http.Handler // w as Vercel middleware in front of the origin, or nil
 	wasm *wasm.Module // a WebAssembly handler (main = "app.wasm") instead of w
 	err  error        // build or load error when neither is set
 }
@@ -200,7 +203,12 @@ func (s *Server) rebuild() {
 		v.wasm, err = s.compileWasm()
 		res = &bundle.Result{Inputs: []string{s.cfg.Main}}
 	} else if res, err = bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true}); err == nil {
-		v.w, err = worker.New(s.workerConfig(res))
+		if v.w, err = worker.New(s.workerConfig(res)); err == nil {
+			if v.mw, err = s.middleware(v); err != nil {
+				v.w.Close()
+				v.w = nil
+			}
+		}
 	}
 	if err != nil {
 		v.err = err
@@ -411,14 +419,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(rec, "verge dev: the worker failed to build or load:\n\n%s\n", msg)
 		return
 	}
-	loc := s.locate(r)
 	if v.wasm != nil {
 		// Wasm handlers read the client's address and location from
 		// edgeinfo, as in verge serve.
-		info := &edgeinfo.Info{ClientIP: clientIP(r), Location: loc, Colo: geo.DevColo}
+		info := &edgeinfo.Info{ClientIP: clientIP(r), Location: s.locate(r), Colo: geo.DevColo}
 		v.wasm.ServeHTTP(rec, r.WithContext(edgeinfo.With(r.Context(), info)))
 		return
 	}
+	if v.mw != nil {
+		v.mw.ServeHTTP(rec, r)
+		return
+	}
+	s.serveWorker(v, rec, r)
+}
+
+// serveWorker runs a JavaScript worker on r.
+func (s *Server) serveWorker(v *version, rw http.ResponseWriter, r *http.Request) {
+	loc := s.locate(r)
 	if v.w.Style() == "vercel" {
 		// Vercel hands geolocation to Edge Functions as request headers.
 		r = r.Clone(r.Context())
@@ -427,7 +444,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Header.Set("X-Real-Ip", clientIP(r).String())
 	}
-	v.w.Serve(rec, r, worker.RequestInfo{URL: requestURL(r), CF: s.requestCF(r, loc)})
+	v.w.Serve(rw, r, worker.RequestInfo{URL: requestURL(r), CF: s.requestCF(r, loc)})
+}
+
+// middleware puts a Vercel middleware (middleware.ts with an origin in
+// verge.toml) in front of the project's origin, as verge serve does.
+func (s *Server) middleware(v *version) (http.Handler, error) {
+	if !vercel.IsMiddlewareEntry(s.cfg.Main) || s.cfg.Origin == "" || v.w.Style() != "vercel" {
+		return nil, nil
+	}
+	var m *vercel.Matcher
+	if cfg := v.w.ModuleConfig(); len(cfg) > 0 {
+		var err error
+		if m, err = vercel.CompileMatcher(cfg); err != nil {
+			return nil, fmt.Errorf("config.matcher: %w", err)
+		}
+	}
+	u, err := url.Parse(s.cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	origin := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(u)
+		pr.SetXForwarded()
+	}}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	originAddr := net.JoinHostPort(u.Hostname(), port)
+	external := fetch.GuardedTransport(func(addr string) bool { return addr == originAddr })
+	worker := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { s.serveWorker(v, rw, r) })
+	return vercel.Handler(worker, origin, m, external), nil
 }
 
 // locate looks up the request's client address.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/verge-edge/verge/bundle"
 	"github.com/verge-edge/verge/cache"
+	"github.com/verge-edge/verge/compat/vercel"
 	"github.com/verge-edge/verge/config"
 	"github.com/verge-edge/verge/edgeinfo"
 	"github.com/verge-edge/verge/geo"
@@ -231,7 +232,7 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 			st.close = func() { pr.wasm.Close(context.Background()); prev() }
 		}
 		var h http.Handler = pr.handler(s, cfg.Colo)
-		if isMiddlewareEntry(pr.cfg.Main) && pr.cfg.Origin != "" {
+		if vercel.IsMiddlewareEntry(pr.cfg.Main) && pr.cfg.Origin != "" {
 			// Vercel's convention: middleware.ts runs in front of the
 			// project's origin.
 			u, _ := url.Parse(pr.cfg.Origin) // validated by config

@@ -104,6 +104,9 @@ func (iso *isolate) load() error {
 		// inside New, before any concurrent acquire can read it.
 		cfg.Bytecode = code
 	}
+	if err := defineProcess(vm, cfg.Vars); err != nil {
+		return fmt.Errorf("worker %s: %w", cfg.Name, err)
+	}
 	v, err := vm.EvalBytecode(cfg.Bytecode)
 	if err != nil {
 		return iso.loadError(err)
@@ -149,6 +152,27 @@ func (iso *isolate) load() error {
 		}
 	}
 	iso.env = env
+	return nil
+}
+
+// defineProcess gives the script a minimal Node-style process global whose
+// env holds the worker's vars, before its top level runs: Vercel's Edge
+// runtime and Cloudflare's nodejs_compat both have one, and libraries
+// written for them (@vercel/functions) read process.env at import time.
+func defineProcess(vm *engine.VM, vars map[string]string) error {
+	env, err := json.Marshal(vars)
+	if err != nil {
+		return err
+	}
+	v, err := vm.Eval(`(function (env) {
+  if (typeof globalThis.process !== "undefined") return;
+  const process = { env, nextTick(fn, ...args) { queueMicrotask(() => fn(...args)); } };
+  Object.defineProperty(globalThis, "process", { value: process, writable: true, configurable: true, enumerable: false });
+})(`+string(env)+`)`, "ext:worker/process.js")
+	if err != nil {
+		return err
+	}
+	v.Free()
 	return nil
 }
 
