@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -122,6 +123,7 @@ func (w *resultWriter) Write(p []byte) (int, error) {
 
 // lambdaTriggers are a route's handlers and what the events need.
 type lambdaTriggers struct {
+	log        *slog.Logger
 	cfg        LambdaEdgeConfig
 	fns        map[lambdaedge.EventType]*lambdaFunc
 	originURL  *url.URL // the route's origin, cf.request.origin in origin events
@@ -177,15 +179,24 @@ func (lt *lambdaTriggers) request(r *http.Request, t lambdaedge.EventType, body 
 	return lambdaedge.NewRequest(r, opts)
 }
 
-// fail answers a request whose trigger failed the way CloudFront does: 503
-// for a function error, 502 for an invalid result.
-func lambdaFail(rw http.ResponseWriter, t lambdaedge.EventType, err error) {
+// fail answers a request whose trigger failed the way CloudFront does (503
+// for a function error, 502 for an invalid result) and logs why.
+func (lt *lambdaTriggers) fail(rw http.ResponseWriter, r *http.Request, t lambdaedge.EventType, err error) {
 	status := http.StatusServiceUnavailable
 	var le *lambdaedge.Error
 	if errors.As(err, &le) {
 		status = le.Status()
 	}
+	lt.log.Warn("Lambda@Edge trigger failed", "trigger", string(t), "function", lt.fnName(t), "status", status,
+		"method", r.Method, "path", r.URL.Path, "err", err)
 	http.Error(rw, fmt.Sprintf("verge: Lambda@Edge %s: %v", t, err), status)
+}
+
+func (lt *lambdaTriggers) fnName(t lambdaedge.EventType) string {
+	if fn := lt.fns[t]; fn != nil {
+		return fn.name
+	}
+	return ""
 }
 
 // requestTrigger runs a viewer-request or origin-request handler in front
@@ -201,29 +212,29 @@ func (h *requestTrigger) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	t := h.t
 	req, err := h.lt.request(r, t, true)
 	if err != nil {
-		lambdaFail(rw, t, err)
+		h.lt.fail(rw, r, t, err)
 		return
 	}
 	limits := lambdaedge.DefaultLimits(t)
 	raw, err := h.fn.invoke(r.Context(), lambdaedge.NewEvent(h.lt.config(r, t), req, nil), limits)
 	if err != nil {
-		lambdaFail(rw, t, err)
+		h.lt.fail(rw, r, t, err)
 		return
 	}
 	res, err := lambdaedge.ParseResult(raw)
 	if err != nil {
-		lambdaFail(rw, t, err)
+		h.lt.fail(rw, r, t, err)
 		return
 	}
 	if res.Response != nil {
 		if err := lambdaedge.WriteResponse(t, rw, res.Response, limits); err != nil {
-			lambdaFail(rw, t, err)
+			h.lt.fail(rw, r, t, err)
 		}
 		return
 	}
 	out, err := lambdaedge.ApplyRequest(t, r, res.Request)
 	if err != nil {
-		lambdaFail(rw, t, err)
+		h.lt.fail(rw, r, t, err)
 		return
 	}
 	if t == lambdaedge.OriginRequest && out.URL.Host != "" {
@@ -302,7 +313,7 @@ func (w *triggerWriter) WriteHeader(code int) {
 	}()
 	if err != nil {
 		w.discard = true
-		lambdaFail(w.rw, t, err)
+		w.h.lt.fail(w.rw, w.r, t, err)
 		return
 	}
 	dst := w.rw.Header()
@@ -337,7 +348,7 @@ func (w *triggerWriter) Flush() {
 
 // newLambdaTriggers resolves the trigger table's project names.
 func (s *Server) newLambdaTriggers(cfg LambdaEdgeConfig, byName map[string]*project, o *origin, origins map[string]*origin) (*lambdaTriggers, error) {
-	lt := &lambdaTriggers{cfg: cfg, fns: map[lambdaedge.EventType]*lambdaFunc{}}
+	lt := &lambdaTriggers{log: s.log, cfg: cfg, fns: map[lambdaedge.EventType]*lambdaFunc{}}
 	for t, name := range map[lambdaedge.EventType]string{
 		lambdaedge.ViewerRequest: cfg.ViewerRequest, lambdaedge.OriginRequest: cfg.OriginRequest,
 		lambdaedge.OriginResponse: cfg.OriginResponse, lambdaedge.ViewerResponse: cfg.ViewerResponse,

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -134,6 +136,134 @@ func TestLambdaEdgeConfigErrors(t *testing.T) {
 	} {
 		if _, err := buildNode(t, base+table); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", table, err, want)
+		}
+	}
+}
+
+// TestLambdaEdgeHandlers runs handlers shaped like AWS's examples (written
+// here): A/B by cookie, body access, redirect by country, generated
+// responses at each trigger, and the violations CloudFront refuses.
+func TestLambdaEdgeHandlers(t *testing.T) {
+	o := newRecordingOrigin(t, "origin")
+	const vr = `exports.handler = (event, context, callback) => {
+  const request = event.Records[0].cf.request;
+  const cookies = (request.headers.cookie || []).map((c) => c.value).join("; ");
+  switch (request.uri) {
+    case "/ab":
+      request.uri = /(?:^|; )ab=b/.test(cookies) ? "/ab-b.html" : "/ab-a.html";
+      return callback(null, request);
+    case "/body": {
+      const text = atob(request.body.data);
+      return callback(null, { status: "200", body: "got " + text.toUpperCase() + " " + request.body.inputTruncated });
+    }
+    case "/readonly":
+      request.headers["via"] = [{ key: "Via", value: "1.1 evil" }];
+      return callback(null, request);
+    case "/big":
+      return callback(null, { status: "200", body: "x".repeat(50 * 1024) });
+    case "/malformed":
+      return callback(null, "not an event object");
+    case "/twice":
+      callback(null, request);
+      callback(null, { status: "500", body: "second call" });
+      return;
+  }
+  callback(null, request);
+};`
+	const or = `export const handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const country = request.headers["cloudfront-viewer-country"];
+  if (request.uri === "/" && country && country[0].value === "DE") {
+    return { status: "302", statusDescription: "Found", headers: { location: [{ key: "Location", value: "https://example.de/" }] } };
+  }
+  if (request.uri === "/gen-origin") return { status: "200", body: "from origin-request" };
+  return request;
+};`
+	const ors = `exports.handler = async (event) => {
+  const { request, response } = event.Records[0].cf;
+  if (request.uri === "/replace") {
+    response.status = "201";
+    response.body = "replaced by origin-response";
+  }
+  return response;
+};`
+	const vrs = `exports.handler = async (event) => {
+  const { request, response } = event.Records[0].cf;
+  if (request.uri === "/vr-body") response.body = "replaced by viewer-response";
+  return response;
+};`
+	files := map[string]string{"node.toml": `projects = ["vr", "or", "ors", "vrs"]
+[listen]
+http = "127.0.0.1:0"
+[geo]
+db = ["` + writeCityDB(t) + `"]
+trusted_proxies = ["127.0.0.0/8"]
+[origins.o]
+url = "` + o.URL + `"
+[[routes]]
+pattern = "le.test/*"
+origin = "o"
+[routes.lambda_edge]
+viewer_request = "vr"
+origin_request = "or"
+include_body = true
+[[routes]]
+pattern = "resp.test/*"
+origin = "o"
+[routes.lambda_edge]
+origin_response = "ors"
+viewer_response = "vrs"
+`}
+	for name, code := range map[string]string{"vr": vr, "or": or, "ors": ors, "vrs": vrs} {
+		files[name+"/verge.toml"] = "name = \"" + name + "\"\nmain = \"index.js\"\n"
+		files[name+"/index.js"] = code
+	}
+	n := startNode(t, files)
+	req := func(method, host, path, client, cookie, body string) result {
+		h := map[string]string{"Host": host, "X-Forwarded-For": client}
+		if cookie != "" {
+			h["Cookie"] = cookie
+		}
+		if body == "" {
+			return n.do(method, n.http+path, h)
+		}
+		r, err := http.NewRequest(method, n.http+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Host = host
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return result{status: resp.StatusCode, body: string(b), header: resp.Header}
+	}
+	for _, c := range []struct {
+		name, method, host, path, client, cookie, body string
+		status                                         int
+		want                                           string
+	}{
+		{"A/B bucket b", "GET", "le.test", "/ab", clientAR, "x=1; ab=b", "", 200, "origin /ab-b.html"},
+		{"A/B default", "GET", "le.test", "/ab", clientAR, "", "", 200, "origin /ab-a.html"},
+		{"body access", "POST", "le.test", "/body", clientAR, "", "hello edge", 200, "got HELLO EDGE false"},
+		{"redirect by country", "GET", "le.test", "/", clientDE, "", "", 302, ""},
+		{"no redirect elsewhere", "GET", "le.test", "/", clientAR, "", "", 200, "origin /"},
+		{"origin-request response", "GET", "le.test", "/gen-origin", clientAR, "", "", 200, "from origin-request"},
+		{"origin-response body", "GET", "resp.test", "/replace", clientAR, "", "", 201, "replaced by origin-response"},
+		{"viewer-response body", "GET", "resp.test", "/vr-body", clientAR, "", "", 200, "replaced by viewer-response"},
+		{"callback twice: the first wins", "GET", "le.test", "/twice", clientAR, "", "", 200, "origin /twice"},
+		{"read-only header", "GET", "le.test", "/readonly", clientAR, "", "", 502, "via"},
+		{"generated response too large", "GET", "le.test", "/big", clientAR, "", "", 502, "limit"},
+		{"malformed result", "GET", "le.test", "/malformed", clientAR, "", "", 502, "Lambda@Edge viewer-request"},
+	} {
+		r := req(c.method, c.host, c.path, c.client, c.cookie, c.body)
+		if r.status != c.status || !strings.Contains(strings.ToLower(r.body), strings.ToLower(c.want)) {
+			t.Errorf("%s: %d %q, want %d containing %q", c.name, r.status, r.body, c.status, c.want)
+		}
+		if c.name == "redirect by country" && r.header.Get("Location") != "https://example.de/" {
+			t.Errorf("%s: Location %q", c.name, r.header.Get("Location"))
 		}
 	}
 }

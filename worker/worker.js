@@ -89,7 +89,10 @@
     return new Promise((resolve, reject) => {
       let settled = false;
       const callback = (err, result) => {
-        if (settled) return;
+        if (settled) {
+          console.warn("Lambda@Edge: the callback was called more than once; the first result was used");
+          return;
+        }
         settled = true;
         if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve(result);
