@@ -39,6 +39,29 @@ type LambdaEdgeConfig struct {
 	IncludeBody bool `toml:"include_body"`
 	// DistributionID is cf.config.distributionId (default "VERGE").
 	DistributionID string `toml:"distribution_id"`
+	// ViewerTimeout and OriginTimeout bound one handler run (AWS: 5 s and
+	// 30 s, the defaults); MaxViewerResponseKB and MaxOriginResponseKB
+	// bound a generated response (AWS: 40 KB and 1024 KB).
+	ViewerTimeout       duration `toml:"viewer_timeout"`
+	OriginTimeout       duration `toml:"origin_timeout"`
+	MaxViewerResponseKB int      `toml:"max_viewer_response_kb"`
+	MaxOriginResponseKB int      `toml:"max_origin_response_kb"`
+}
+
+// limits are the trigger's limits: AWS's, with the route's overrides.
+func (c *LambdaEdgeConfig) limits(t lambdaedge.EventType) lambdaedge.Limits {
+	l := lambdaedge.DefaultLimits(t)
+	timeout, kb := c.OriginTimeout.Duration, c.MaxOriginResponseKB
+	if t.IsViewer() {
+		timeout, kb = c.ViewerTimeout.Duration, c.MaxViewerResponseKB
+	}
+	if timeout > 0 {
+		l.Timeout = timeout
+	}
+	if kb > 0 {
+		l.MaxGeneratedResponse = kb * 1024
+	}
+	return l
 }
 
 // maxLambdaResult bounds a handler's JSON result: a generated response is
@@ -215,7 +238,7 @@ func (h *requestTrigger) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		h.lt.fail(rw, r, t, err)
 		return
 	}
-	limits := lambdaedge.DefaultLimits(t)
+	limits := h.lt.cfg.limits(t)
 	raw, err := h.fn.invoke(r.Context(), lambdaedge.NewEvent(h.lt.config(r, t), req, nil), limits)
 	if err != nil {
 		h.lt.fail(rw, r, t, err)
@@ -301,7 +324,7 @@ func (w *triggerWriter) WriteHeader(code int) {
 			return err
 		}
 		ev := lambdaedge.NewEvent(w.h.lt.config(w.r, t), req, lambdaedge.NewResponse(resp))
-		raw, err := w.h.fn.invoke(w.r.Context(), ev, lambdaedge.DefaultLimits(t))
+		raw, err := w.h.fn.invoke(w.r.Context(), ev, w.h.lt.cfg.limits(t))
 		if err != nil {
 			return err
 		}
@@ -368,6 +391,9 @@ func (s *Server) newLambdaTriggers(cfg LambdaEdgeConfig, byName map[string]*proj
 	}
 	if len(lt.fns) == 0 {
 		return nil, errors.New("lambda_edge: name a project for at least one trigger")
+	}
+	if cfg.ViewerTimeout.Duration < 0 || cfg.OriginTimeout.Duration < 0 || cfg.MaxViewerResponseKB < 0 || cfg.MaxOriginResponseKB < 0 {
+		return nil, errors.New("lambda_edge: timeouts and sizes must not be negative")
 	}
 	if o != nil {
 		lt.originURL, lt.originHost = o.url, o.url.Host
