@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
+	"slices"
 	"testing"
 	"time"
 
@@ -79,4 +81,49 @@ func BenchmarkPolicies(b *testing.B) {
 	for _, t := range targets {
 		b.ReportMetric(float64(t.total.Microseconds())/float64(b.N), t.name+"-µs/req")
 	}
+}
+
+// BenchmarkEdgeLatency measures the latency the edge layer adds: requests
+// alternate between the origin directly and the origin through verge serve
+// (route matching, geo lookup, client IP headers, proxying), one at a time
+// on kept-alive connections, and the percentiles of both are reported.
+//
+//	go test -run '^$' -bench EdgeLatency -benchtime 20000x ./server/
+func BenchmarkEdgeLatency(b *testing.B) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer origin.Close()
+	n := startNode(b, map[string]string{"node.toml": "[listen]\nhttp = \"127.0.0.1:0\"\n[geo]\ndb = [\"" + writeCityDB(b) +
+		"\"]\n[origins.o]\nurl = \"" + origin.URL + "\"\n[[routes]]\npattern = \"*/*\"\norigin = \"o\"\n"})
+	// As verge serve does (set GOGC=100 to see the default's tail).
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	TuneGC(n.srv.state.Load().cfg)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	get := func(url string) time.Duration {
+		start := time.Now()
+		resp, err := client.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return time.Since(start)
+	}
+	var direct, edge []time.Duration
+	for b.Loop() {
+		direct = append(direct, get(origin.URL+"/page"))
+		edge = append(edge, get(n.http+"/page"))
+	}
+	pct := func(d []time.Duration, p float64) float64 {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return float64(s[int(p*float64(len(s)-1))].Microseconds())
+	}
+	b.ReportMetric(pct(direct, 0.5), "direct-p50-µs")
+	b.ReportMetric(pct(direct, 0.99), "direct-p99-µs")
+	b.ReportMetric(pct(edge, 0.5), "edge-p50-µs")
+	b.ReportMetric(pct(edge, 0.99), "edge-p99-µs")
+	b.ReportMetric(pct(edge, 0.99)-pct(direct, 0.99), "added-p99-µs")
 }

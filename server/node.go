@@ -53,6 +53,15 @@ type ListenConfig struct {
 	Key   string `toml:"key"`
 	// SelfSigned makes a development certificate when no cert is given.
 	SelfSigned bool `toml:"self_signed"`
+	// HeaderTimeout bounds reading a request's header (default 10s), so
+	// clients that send it slowly (slowloris) are cut off.
+	HeaderTimeout duration `toml:"header_timeout"`
+	// IdleTimeout closes keep-alive connections idle this long (default
+	// 120s).
+	IdleTimeout duration `toml:"idle_timeout"`
+	// MaxBodyMB bounds request bodies (default 100, Cloudflare's Free and
+	// Pro limit); larger ones get 413.
+	MaxBodyMB int64 `toml:"max_body_mb"`
 }
 
 // GeoConfig configures client addresses and geolocation.
@@ -229,6 +238,18 @@ func (c *NodeConfig) validate() error {
 		return errors.New("listen: cert and key go together")
 	}
 	c.Listen.Cert, c.Listen.Key = c.abs(c.Listen.Cert), c.abs(c.Listen.Key)
+	if c.Listen.HeaderTimeout.Duration < 0 || c.Listen.IdleTimeout.Duration < 0 || c.Listen.MaxBodyMB < 0 {
+		return errors.New("listen: timeouts and max_body_mb must not be negative")
+	}
+	if c.Listen.HeaderTimeout.Duration == 0 {
+		c.Listen.HeaderTimeout.Duration = 10 * time.Second
+	}
+	if c.Listen.IdleTimeout.Duration == 0 {
+		c.Listen.IdleTimeout.Duration = 120 * time.Second
+	}
+	if c.Listen.MaxBodyMB == 0 {
+		c.Listen.MaxBodyMB = 100
+	}
 	for i, p := range c.Projects {
 		c.Projects[i] = c.abs(p)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -57,7 +58,13 @@ func newOrigin(name string, u *url.URL, cfg OriginConfig, log *slog.Logger) *ori
 		FlushInterval: -1,
 		ErrorHandler: func(rw http.ResponseWriter, r *http.Request, err error) {
 			status := http.StatusBadGateway
-			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				// The client's chunked body went over [listen] max_body_mb.
+				http.Error(rw, fmt.Sprintf("verge: request body over %d MB", tooLarge.Limit>>20), http.StatusRequestEntityTooLarge)
+				return
+			case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 				status = http.StatusGatewayTimeout
 			}
 			if r.Context().Err() == nil {

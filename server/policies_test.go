@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,7 @@ func newRecordingOrigin(t *testing.T, name string) *recordingOrigin {
 	o := &recordingOrigin{}
 	o.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.hits.Add(1)
+		io.Copy(io.Discard, r.Body)
 		o.mu.Lock()
 		o.last = r.Clone(r.Context())
 		o.mu.Unlock()

@@ -388,6 +388,13 @@ func (s *Server) Reload() error {
 // ServeHTTP serves one client request.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	st := s.state.Load()
+	if max := st.cfg.Listen.MaxBodyMB << 20; r.ContentLength > max {
+		s.log.Info("request body too large", "host", r.Host, "path", r.URL.Path, "length", r.ContentLength, "remote", r.RemoteAddr)
+		http.Error(rw, fmt.Sprintf("verge: request body over %d MB", st.cfg.Listen.MaxBodyMB), http.StatusRequestEntityTooLarge)
+		return
+	} else if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(rw, r.Body, max) // a chunked body is cut off there
+	}
 	info := &edgeinfo.Info{ClientIP: clientIP(r, st.cfg.Geo.trusted), Colo: st.cfg.Colo}
 	if loc, ok := st.geo.Lookup(info.ClientIP); ok {
 		info.Location = loc
@@ -512,11 +519,12 @@ func (s *Server) serve(ln net.Listener) {
 }
 
 func (s *Server) serveHandler(ln net.Listener, h http.Handler) {
+	lc := s.state.Load().cfg.Listen
 	srv := &http.Server{
 		Handler:           h,
 		ConnContext:       func(ctx context.Context, c net.Conn) context.Context { return withConn(ctx, c) },
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: lc.HeaderTimeout.Duration,
+		IdleTimeout:       lc.IdleTimeout.Duration,
 		MaxHeaderBytes:    32 << 10, // Cloudflare's request header limit
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}

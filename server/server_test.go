@@ -262,7 +262,8 @@ func writeCityDB(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for cidr, rec := range map[string][3]string{"181.0.0.0/12": {"AR", "SA", "Buenos Aires"}, "2.16.0.0/13": {"DE", "EU", "Berlin"}} {
+	for cidr, rec := range map[string][3]string{"181.0.0.0/12": {"AR", "SA", "Buenos Aires"}, "2.16.0.0/13": {"DE", "EU", "Berlin"},
+		"2800:810::/32": {"AR", "SA", "Buenos Aires"}, "2a02:8100::/27": {"DE", "EU", "Berlin"}} {
 		_, ipn, _ := net.ParseCIDR(cidr)
 		err := tree.Insert(ipn, mmdbtype.Map{
 			"country":   mmdbtype.Map{"iso_code": mmdbtype.String(rec[0])},

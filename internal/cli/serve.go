@@ -60,6 +60,7 @@ config and the projects without dropping connections; SIGTERM drains.`,
 			if hosts > 0 {
 				cfg.Hosts.Count = hosts
 			}
+			server.TuneGC(cfg)
 			if colo != "" {
 				cfg.Colo = colo
 			}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBadInput: what clients get wrong or do on purpose is refused
+// cleanly by the front: malformed requests, slow and idle connections,
+// oversized headers and bodies, and origins that are down or slow.
+func TestBadInput(t *testing.T) {
+	o := newRecordingOrigin(t, "origin")
+	slow := newRecordingOrigin(t, "slow")
+	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	n := startNode(t, map[string]string{"node.toml": `[listen]
+http = "127.0.0.1:0"
+header_timeout = "300ms"
+idle_timeout = "300ms"
+max_body_mb = 1
+[origins.o]
+url = "` + o.URL + `"
+[origins.dead]
+url = "http://127.0.0.1:1"
+[origins.slow]
+url = "` + slow.URL + `"
+timeout = "200ms"
+[[routes]]
+pattern = "o.test/*"
+origin = "o"
+[[routes]]
+pattern = "dead.test/*"
+origin = "dead"
+[[routes]]
+pattern = "slow.test/*"
+origin = "slow"
+`})
+	addr := strings.TrimPrefix(n.http, "http://")
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second)) // bounds the test, not the server
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// Malformed request line.
+	c := dial()
+	io.WriteString(c, "GARBAGE\r\n\r\n")
+	if line, _ := bufio.NewReader(c).ReadString('\n'); !strings.HasPrefix(line, "HTTP/1.1 400") {
+		t.Errorf("malformed request: %q", line)
+	}
+	// A header sent too slowly: the connection is closed.
+	c = dial()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: o.test\r\nX-Slow: ")
+	if b, err := io.ReadAll(c); err != nil || bytes.Contains(b, []byte("200 OK")) {
+		t.Errorf("slow header: %q %v, want the connection closed", b, err)
+	}
+	// An idle keep-alive connection is closed after its request.
+	c = dial()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: o.test\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("keep-alive request: %v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if b, err := io.ReadAll(br); err != nil || len(b) != 0 {
+		t.Errorf("idle connection: %q %v, want it closed", b, err)
+	}
+
+	hits := o.hits.Load()
+	// Oversized header block.
+	if r := n.do("GET", n.http+"/", map[string]string{"Host": "o.test", "X-Big": strings.Repeat("b", 64<<10)}); r.status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KiB header: %d", r.status)
+	}
+	// Oversized bodies, declared and chunked.
+	big := bytes.Repeat([]byte("x"), 2<<20)
+	req, _ := http.NewRequest("POST", n.http+"/upload", bytes.NewReader(big))
+	req.Host = "o.test"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 413 {
+		t.Errorf("2 MB body with Content-Length: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if o.hits.Load() != hits {
+		t.Error("an oversized request reached the origin")
+	}
+	req, _ = http.NewRequest("POST", n.http+"/upload", io.MultiReader(bytes.NewReader(big)))
+	req.Host = "o.test"
+	req.ContentLength = -1 // chunked
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		if resp.StatusCode != 413 {
+			t.Errorf("2 MB chunked body: %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+	// Origins that are down, or too slow.
+	if r := n.do("GET", n.http+"/", map[string]string{"Host": "dead.test"}); r.status != 502 || r.body != "verge: origin dead bad gateway\n" {
+		t.Errorf("unreachable origin: %d %q", r.status, r.body)
+	}
+	if r := n.do("GET", n.http+"/", map[string]string{"Host": "slow.test"}); r.status != 504 || r.body != "verge: origin slow gateway timeout\n" {
+		t.Errorf("slow origin: %d %q", r.status, r.body)
+	}
+}
