@@ -114,3 +114,38 @@ origin = "slow"
 		t.Errorf("slow origin: %d %q", r.status, r.body)
 	}
 }
+
+// TestSSRFThroughServer: a worker's fetch() to a loopback or private
+// address is refused unless that address is its configured origin.
+func TestSSRFThroughServer(t *testing.T) {
+	mine := newRecordingOrigin(t, "mine")
+	other := newRecordingOrigin(t, "other")
+	n := startNode(t, map[string]string{
+		"node.toml":    "projects = [\"w\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n",
+		"w/verge.toml": "name = \"w\"\nmain = \"worker.js\"\norigin = \"" + mine.URL + "\"\n",
+		"w/worker.js": `export default { async fetch(req) {
+			const target = new URL(req.url).searchParams.get("u");
+			try {
+				const r = await fetch(target);
+				return new Response("fetched: " + await r.text());
+			} catch (e) {
+				return new Response("refused: " + e.message, { status: 502 });
+			}
+		} }`,
+	})
+	for target, want := range map[string]string{
+		mine.URL + "/x":                  "fetched: mine /x",
+		other.URL + "/x":                 "refused: ",
+		"http://10.0.0.1/":               "refused: ",
+		"http://169.254.169.254/latest/": "refused: ",
+		"http://[::1]:" + strings.TrimPrefix(other.URL, "http://127.0.0.1:") + "/": "refused: ",
+	} {
+		r := n.do("GET", n.http+"/?u="+target, map[string]string{"Host": "app.test"})
+		if !strings.HasPrefix(r.body, want) {
+			t.Errorf("fetch(%s): %d %q, want %q", target, r.status, r.body, want)
+		}
+	}
+	if other.hits.Load() != 0 {
+		t.Errorf("the unconfigured loopback origin was reached %d times", other.hits.Load())
+	}
+}
