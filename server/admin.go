@@ -15,6 +15,7 @@ import (
 //	GET  /cache/stats
 //	GET  /health
 //	/kv/...             see kvAdmin
+//	/secrets/...        see secretsAdmin
 //
 // The purge body has the shape of Cloudflare's purge API.
 func (s *Server) adminHandler(token string) http.Handler {
@@ -43,6 +44,7 @@ func (s *Server) adminHandler(token string) http.Handler {
 		writeJSON(rw, http.StatusOK, map[string]any{"success": true, "purged": n})
 	})
 	s.kvAdmin(mux)
+	s.secretsAdmin(mux)
 	if token == "" {
 		return mux
 	}

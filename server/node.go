@@ -37,10 +37,11 @@ type NodeConfig struct {
 	Origins  map[string]OriginConfig `toml:"origins"`
 	Routes   []RouteConfig           `toml:"routes"`
 	// NotFound is the status for hosts no route matches (default 404).
-	NotFound int         `toml:"not_found_status"`
-	Cache    CacheConfig `toml:"cache"`
-	Admin    AdminConfig `toml:"admin"`
-	KV       KVConfig    `toml:"kv"`
+	NotFound int           `toml:"not_found_status"`
+	Cache    CacheConfig   `toml:"cache"`
+	Admin    AdminConfig   `toml:"admin"`
+	KV       KVConfig      `toml:"kv"`
+	Secrets  SecretsConfig `toml:"secrets"`
 
 	dir string
 }
@@ -152,6 +153,14 @@ type RouteCacheConfig struct {
 // leaf, started when a worker first uses KV). Changing it needs a restart.
 type KVConfig struct {
 	// Dir holds the data (default ".verge/kv" next to node.toml).
+	Dir string `toml:"dir"`
+}
+
+// SecretsConfig is where the node keeps workers' secrets, encrypted (see
+// package secrets). Changing it needs a restart.
+type SecretsConfig struct {
+	// Dir holds the key and the encrypted values (default ".verge/secrets"
+	// next to node.toml).
 	Dir string `toml:"dir"`
 }
 
@@ -320,6 +329,10 @@ func (c *NodeConfig) validate() error {
 		c.KV.Dir = filepath.Join(".verge", "kv")
 	}
 	c.KV.Dir = c.abs(c.KV.Dir)
+	if c.Secrets.Dir == "" {
+		c.Secrets.Dir = filepath.Join(".verge", "secrets")
+	}
+	c.Secrets.Dir = c.abs(c.Secrets.Dir)
 	if c.Admin.Listen != "" {
 		host, _, err := net.SplitHostPort(c.Admin.Listen)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,7 @@ import (
 	"github.com/verge-edge/verge/hostpool"
 	"github.com/verge-edge/verge/kv"
 	"github.com/verge-edge/verge/policy/ratelimit"
+	"github.com/verge-edge/verge/secrets"
 	"github.com/verge-edge/verge/server/compress"
 	"github.com/verge-edge/verge/wasm"
 	"github.com/verge-edge/verge/worker"
@@ -57,6 +59,11 @@ type Server struct {
 	pool  *hostpool.Pool
 	cache *cache.Cache
 	kv    *kv.Embedded
+	// secrets are opened lazily (the folder and key are made on first use).
+	secretsDir  string
+	secretsOnce sync.Once
+	secrets     *secrets.Store
+	secretsErr  error
 
 	state    atomic.Pointer[state]
 	reloadMu sync.Mutex
@@ -93,6 +100,41 @@ func (pr *project) handler(s *Server, colo string) http.Handler {
 	return &workerHandler{pool: s.pool, id: pr.spec.ID, colo: colo}
 }
 
+// secretStore opens the node's secrets folder on first use.
+func (s *Server) secretStore() (*secrets.Store, error) {
+	s.secretsOnce.Do(func() {
+		s.secrets, s.secretsErr = secrets.Open(s.secretsDir)
+	})
+	return s.secrets, s.secretsErr
+}
+
+// addSecrets puts the worker's secrets into its vars (env), when it has
+// any. A secret may not share a name with a var: which one the worker
+// would see must not depend on an accident.
+func (s *Server) addSecrets(cfg *config.Config) error {
+	if _, err := os.Stat(filepath.Join(s.secretsDir, cfg.Name+".json")); err != nil {
+		return nil // no secrets for this worker: do not create the folder
+	}
+	st, err := s.secretStore()
+	if err != nil {
+		return err
+	}
+	vals, err := st.Values(cfg.Name)
+	if err != nil {
+		return err
+	}
+	if len(vals) > 0 && cfg.Vars == nil {
+		cfg.Vars = map[string]string{}
+	}
+	for k, v := range vals {
+		if _, clash := cfg.Vars[k]; clash {
+			return fmt.Errorf("%s: %s is both a var and a secret", cfg.Name, k)
+		}
+		cfg.Vars[k] = v
+	}
+	return nil
+}
+
 // loadWasmProject compiles a project whose main is a .wasm module.
 func (s *Server) loadWasmProject(cfg *config.Config) (*project, error) {
 	code, err := os.ReadFile(cfg.Main)
@@ -115,7 +157,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	s := &Server{opts: opts, log: opts.Log}
+	s := &Server{opts: opts, log: opts.Log, secretsDir: cfg.Secrets.Dir}
 	var budget []string
 	if cfg.Hosts.MemoryBudgetMB > 0 {
 		budget = []string{fmt.Sprintf("--memory-budget-mb=%d", cfg.Hosts.MemoryBudgetMB)}
@@ -310,6 +352,9 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 func (s *Server) loadProject(dir string) (*project, error) {
 	cfg, err := config.LoadEntry(dir)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.addSecrets(cfg); err != nil {
 		return nil, err
 	}
 	if strings.HasSuffix(cfg.Main, ".wasm") {

@@ -23,7 +23,7 @@ func Root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), kvCmd(), isolateHostCmd(), versionCmd())
+	root.AddCommand(devCmd(), serveCmd(), kvCmd(), secretCmd(), isolateHostCmd(), versionCmd())
 	return root
 }
 
