@@ -266,7 +266,7 @@ func (s *Server) workerConfig(spec Spec) (worker.Config, error) {
 	}
 	cfg.Fetch = fetch.Policy{AllowHost: func(h string) bool { return allowed[strings.ToLower(h)] }, Hosts: spec.FetchAllow}
 	cfg.Console = func(level, msg string) {
-		s.log.Info(msg, "kind", "console", "level", level, "worker", spec.Name)
+		s.log.Info(msg, "kind", "console", "consoleLevel", level, "worker", spec.Name)
 	}
 	return cfg, nil
 }

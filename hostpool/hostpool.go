@@ -42,6 +42,9 @@ type Config struct {
 	// Services, when set, serves the hosts' calls to the front (see
 	// host.ServicesFD).
 	Services http.Handler
+	// OnLog, when set, sees every JSON log record a host writes (after
+	// it is relayed to Log), such as workers' console lines.
+	OnLog func(rec map[string]any)
 	// User, when the front runs as root, is the account hosts run as
 	// (default "nobody"). Set "root" to keep root (not recommended).
 	User string

@@ -172,7 +172,7 @@ func (h *proc) start(log *slog.Logger) (exited <-chan error, err error) {
 	h.mu.Unlock()
 	relayed := make(chan struct{})
 	go func() {
-		relayLog(stderr, log)
+		relayLog(stderr, log, cfg.OnLog)
 		close(relayed)
 	}()
 	done := make(chan error, 1)
@@ -358,7 +358,7 @@ func copyResponse(rw http.ResponseWriter, resp *http.Response, bufs *sync.Pool) 
 }
 
 // relayLog copies a host's JSON log lines into the front's log.
-func relayLog(r io.Reader, log *slog.Logger) {
+func relayLog(r io.Reader, log *slog.Logger, onLog func(map[string]any)) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -379,6 +379,9 @@ func relayLog(r io.Reader, log *slog.Logger) {
 			}
 		}
 		log.Log(context.Background(), lvl, msg, attrs...)
+		if onLog != nil {
+			onLog(rec)
+		}
 	}
 }
 

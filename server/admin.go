@@ -16,6 +16,7 @@ import (
 //	GET  /health
 //	/kv/...             see kvAdmin
 //	/secrets/...        see secretsAdmin
+//	GET  /tail          see tailAdmin
 //
 // The purge body has the shape of Cloudflare's purge API.
 func (s *Server) adminHandler(token string) http.Handler {
@@ -45,6 +46,7 @@ func (s *Server) adminHandler(token string) http.Handler {
 	})
 	s.kvAdmin(mux)
 	s.secretsAdmin(mux)
+	s.tailAdmin(mux)
 	if token == "" {
 		return mux
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/verge-edge/verge/policy/ratelimit"
 	"github.com/verge-edge/verge/secrets"
 	"github.com/verge-edge/verge/server/compress"
+	"github.com/verge-edge/verge/tail"
 	"github.com/verge-edge/verge/wasm"
 	"github.com/verge-edge/verge/worker"
 )
@@ -59,6 +60,7 @@ type Server struct {
 	pool  *hostpool.Pool
 	cache *cache.Cache
 	kv    *kv.Embedded
+	tail  *tail.Hub
 	// secrets are opened lazily (the folder and key are made on first use).
 	secretsDir  string
 	secretsOnce sync.Once
@@ -97,7 +99,7 @@ func (pr *project) handler(s *Server, colo string) http.Handler {
 	if pr.wasm != nil {
 		return pr.wasm
 	}
-	return &workerHandler{pool: s.pool, id: pr.spec.ID, colo: colo}
+	return &workerHandler{pool: s.pool, id: pr.spec.ID, colo: colo, name: pr.cfg.Name, tail: s.tail}
 }
 
 // secretStore opens the node's secrets folder on first use.
@@ -157,7 +159,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	s := &Server{opts: opts, log: opts.Log, secretsDir: cfg.Secrets.Dir}
+	s := &Server{opts: opts, log: opts.Log, secretsDir: cfg.Secrets.Dir, tail: tail.NewHub()}
 	var budget []string
 	if cfg.Hosts.MemoryBudgetMB > 0 {
 		budget = []string{fmt.Sprintf("--memory-budget-mb=%d", cfg.Hosts.MemoryBudgetMB)}
@@ -181,6 +183,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 		Env:      opts.HostEnv,
 		User:     cfg.Hosts.User,
 		Log:      opts.Log,
+		OnLog:    s.hostLog,
 	})
 	if err != nil {
 		return nil, err
@@ -458,6 +461,8 @@ type workerHandler struct {
 	pool *hostpool.Pool
 	id   string
 	colo string
+	name string
+	tail *tail.Hub
 }
 
 func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -487,7 +492,25 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if info.Flags != "" {
 		cf["flags"] = json.RawMessage(info.Flags)
 	}
-	h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
+	if !h.tail.Watched() {
+		h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
+		return
+	}
+	start := time.Now()
+	tw := &tailWriter{ResponseWriter: rw}
+	defer func() {
+		// Also when the host failed mid-response (ErrAbortHandler).
+		outcome := tw.outcome
+		if outcome == "" {
+			outcome = "ok"
+			if r.Context().Err() != nil {
+				outcome = "canceled"
+			}
+		}
+		h.tail.Publish(tail.Event{Worker: h.name, Colo: h.colo, Kind: "request", Method: r.Method, URL: requestURL(r),
+			Status: tw.status, Ms: float64(time.Since(start).Microseconds()) / 1000, Outcome: outcome})
+	}()
+	h.pool.Serve(tw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
 }
 
 func requestURL(r *http.Request) string {

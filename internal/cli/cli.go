@@ -23,7 +23,7 @@ func Root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), kvCmd(), secretCmd(), isolateHostCmd(), versionCmd())
+	root.AddCommand(devCmd(), serveCmd(), tailCmd(), kvCmd(), secretCmd(), isolateHostCmd(), versionCmd())
 	return root
 }
 

@@ -106,6 +106,10 @@ func do(t *testing.T, method, url string, body io.Reader, header map[string]stri
 		t.Fatal(err)
 	}
 	for k, v := range header {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)

@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -226,5 +229,92 @@ func TestSecretCommands(t *testing.T) {
 	}
 	if r := get(t, base+"/"); r.body != "unset p" {
 		t.Errorf("after delete: %q", r.body)
+	}
+}
+
+// TestTailCommand: `verge tail` streams a worker's requests, console lines
+// and exceptions from a node, filtered by worker and status.
+func TestTailCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir := writeWorker(t, map[string]string{
+		"node.toml":      "projects = [\"app\", \"other\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+		"app/verge.toml": "name = \"app\"\nmain = \"worker.js\"\nroutes = [\"app.test/*\"]\n",
+		"app/worker.js": `export default { fetch(req) {
+			const path = new URL(req.url).pathname;
+			console.log("handling", path);
+			if (path === "/boom") throw new Error("kaboom");
+			return new Response("ok");
+		} }`,
+		"other/verge.toml": "name = \"other\"\nmain = \"worker.js\"\nroutes = [\"other.test/*\"]\n",
+		"other/worker.js":  "export default { fetch() { return new Response('other') } }",
+	})
+	os.Chmod(dir, 0o755)
+	serve := exec.Command(bin, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
+	stdout, _ := serve.StdoutPipe()
+	var stderr syncBuffer
+	serve.Stderr = &stderr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		serve.Process.Signal(syscall.SIGTERM)
+		serve.Wait()
+	})
+	rd := bufio.NewReader(stdout)
+	ready, _ := rd.ReadString('\n')
+	admin, _ := rd.ReadString('\n')
+	base := strings.TrimSpace(strings.TrimPrefix(ready, "Ready on "))
+	adminURL := strings.TrimSpace(strings.TrimPrefix(admin, "Admin API on "))
+
+	tailCmd := exec.Command(bin, "tail", "app", "--admin", adminURL, "--format", "json")
+	tailOut, _ := tailCmd.StdoutPipe()
+	tailErr, _ := tailCmd.StderrPipe()
+	if err := tailCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tailCmd.Process.Signal(os.Interrupt)
+		tailCmd.Wait()
+	})
+	if line, _ := bufio.NewReader(tailErr).ReadString('\n'); !strings.HasPrefix(line, "Connected") {
+		t.Fatalf("tail said %q", line)
+	}
+	do(t, "GET", base+"/hello", nil, map[string]string{"Host": "app.test"}) // Host set through the header map
+	get(t, base+"/")                                                        // no route for 127.0.0.1: not app
+	do(t, "GET", base+"/x", nil, map[string]string{"Host": "other.test"})
+	do(t, "GET", base+"/boom", nil, map[string]string{"Host": "app.test"})
+
+	events := bufio.NewScanner(tailOut)
+	var got []map[string]any
+	for len(got) < 5 && events.Scan() {
+		var e map[string]any
+		if err := json.Unmarshal(events.Bytes(), &e); err != nil {
+			t.Fatalf("%q: %v", events.Text(), err)
+		}
+		got = append(got, e)
+	}
+	var summary []string
+	for _, e := range got {
+		if e["worker"] != "app" {
+			t.Errorf("an event of another worker: %v", e)
+		}
+		switch e["kind"] {
+		case "request":
+			summary = append(summary, fmt.Sprintf("request %v %v %v", e["url"], e["status"], e["outcome"]))
+		case "console":
+			summary = append(summary, fmt.Sprintf("console %v", e["message"]))
+		case "exception":
+			summary = append(summary, "exception "+fmt.Sprint(strings.Contains(fmt.Sprint(e["message"]), "kaboom")))
+		}
+	}
+	want := []string{"console handling /hello", "request http://app.test/hello 200 ok", "console handling /boom",
+		"exception true", "request http://app.test/boom 500 exception"}
+	slices.Sort(summary)
+	slices.Sort(want)
+	if strings.Join(summary, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(summary, "\n"), strings.Join(want, "\n"))
 	}
 }
