@@ -239,22 +239,13 @@ func (s *Server) compileWasm() (*wasm.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	vars := map[string]string{}
-	for k, v := range s.cfg.Vars {
-		vars[k] = v
-	}
-	for k, v := range s.opts.Vars {
-		vars[k] = v
-	}
-	lim := worker.LimitsFrom(s.cfg.Limits)
-	if s.opts.Limits != nil {
-		lim = *s.opts.Limits
-	}
+	vars, lim := s.vars(), s.workerLimits()
 	return wasm.Compile(context.Background(), code, wasm.Options{Name: s.cfg.Name, Logger: s.log, Env: vars,
 		WallTime: lim.WallTime, Memory: lim.Memory, RequestBody: lim.RequestBody, Dev: true})
 }
 
-func (s *Server) workerConfig(res *bundle.Result) worker.Config {
+// vars are verge.toml's [vars] with --var on top.
+func (s *Server) vars() map[string]string {
 	vars := map[string]string{}
 	for k, v := range s.cfg.Vars {
 		vars[k] = v
@@ -262,10 +253,19 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 	for k, v := range s.opts.Vars {
 		vars[k] = v
 	}
-	lim := worker.LimitsFrom(s.cfg.Limits)
+	return vars
+}
+
+// workerLimits are verge.toml's [limits], unless Options override them.
+func (s *Server) workerLimits() worker.Limits {
 	if s.opts.Limits != nil {
-		lim = *s.opts.Limits
+		return *s.opts.Limits
 	}
+	return worker.LimitsFrom(s.cfg.Limits)
+}
+
+func (s *Server) workerConfig(res *bundle.Result) worker.Config {
+	vars, lim := s.vars(), s.workerLimits()
 	var origin *url.URL
 	if s.cfg.Origin != "" {
 		origin, _ = url.Parse(s.cfg.Origin) // validated by config

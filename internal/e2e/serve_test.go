@@ -31,6 +31,31 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
+// serveNode runs `verge serve --config dir/node.toml` (whose node.toml has
+// an [admin] listener) and returns its client and admin base URLs.
+func serveNode(t *testing.T, bin, dir string) (base, adminURL string) {
+	t.Helper()
+	os.Chmod(dir, 0o755) // hosts run as nobody and read the projects
+	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	rd := bufio.NewReader(stdout)
+	ready, _ := rd.ReadString('\n')
+	admin, _ := rd.ReadString('\n')
+	if !strings.HasPrefix(ready, "Ready on ") || !strings.HasPrefix(admin, "Admin API on ") {
+		t.Fatalf("output %q %q\n%s", ready, admin, stderr.String())
+	}
+	return strings.TrimSpace(strings.TrimPrefix(ready, "Ready on ")), strings.TrimSpace(strings.TrimPrefix(admin, "Admin API on "))
+}
+
 // TestServeBinary builds the verge binary and runs `verge serve` on the
 // hello example: the real CLI, real isolate-host child processes (running
 // as nobody when the test runs as root), real HTTP. Killing a host shows
@@ -103,26 +128,7 @@ func TestKVCommands(t *testing.T) {
 		} }`,
 		"bulk.json": `[{"key": "b1", "value": "one"}, {"key": "b2", "value": "dHdv", "base64": true, "metadata": {"n": 2}}]`,
 	})
-	os.Chmod(dir, 0o755)
-	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
-	stdout, _ := cmd.StdoutPipe()
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	rd := bufio.NewReader(stdout)
-	ready, _ := rd.ReadString('\n')
-	admin, _ := rd.ReadString('\n')
-	if !strings.HasPrefix(ready, "Ready on ") || !strings.HasPrefix(admin, "Admin API on ") {
-		t.Fatalf("output %q %q\n%s", ready, admin, stderr.String())
-	}
-	base := strings.TrimSpace(strings.TrimPrefix(ready, "Ready on "))
-	adminURL := strings.TrimSpace(strings.TrimPrefix(admin, "Admin API on "))
+	base, adminURL := serveNode(t, bin, dir)
 	kv := func(stdin string, args ...string) (string, error) {
 		c := exec.Command(bin, append([]string{"kv", "--admin", adminURL, "--token", "s3cret", "--namespace-id", "cfg"}, args...)...)
 		c.Stdin = strings.NewReader(stdin)
@@ -179,23 +185,7 @@ func TestSecretCommands(t *testing.T) {
 		"app/verge.toml": "name = \"app\"\nmain = \"worker.js\"\n[vars]\nPLAIN = \"p\"\n",
 		"app/worker.js":  "export default { fetch(req, env) { return new Response((env.API_TOKEN ?? 'unset') + ' ' + env.PLAIN) } }",
 	})
-	os.Chmod(dir, 0o755)
-	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
-	stdout, _ := cmd.StdoutPipe()
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	rd := bufio.NewReader(stdout)
-	ready, _ := rd.ReadString('\n')
-	admin, _ := rd.ReadString('\n')
-	base := strings.TrimSpace(strings.TrimPrefix(ready, "Ready on "))
-	adminURL := strings.TrimSpace(strings.TrimPrefix(admin, "Admin API on "))
+	base, adminURL := serveNode(t, bin, dir)
 	secret := func(stdin string, args ...string) (string, error) {
 		c := exec.Command(bin, append([]string{"secret", "--admin", adminURL, "--name", "app"}, args...)...)
 		c.Stdin = strings.NewReader(stdin)
@@ -206,7 +196,7 @@ func TestSecretCommands(t *testing.T) {
 		t.Fatalf("before: %q", r.body)
 	}
 	if out, err := secret("tok-123\n", "put", "API_TOKEN"); err != nil || !strings.Contains(out, "Secret API_TOKEN set for app") {
-		t.Fatalf("put: %q %v\n%s", out, err, stderr.String())
+		t.Fatalf("put: %q %v", out, err)
 	}
 	if r := get(t, base+"/"); r.body != "tok-123 p" {
 		t.Errorf("the worker sees %q", r.body)
@@ -251,23 +241,7 @@ func TestTailCommand(t *testing.T) {
 		"other/verge.toml": "name = \"other\"\nmain = \"worker.js\"\nroutes = [\"other.test/*\"]\n",
 		"other/worker.js":  "export default { fetch() { return new Response('other') } }",
 	})
-	os.Chmod(dir, 0o755)
-	serve := exec.Command(bin, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
-	stdout, _ := serve.StdoutPipe()
-	var stderr syncBuffer
-	serve.Stderr = &stderr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(syscall.SIGTERM)
-		serve.Wait()
-	})
-	rd := bufio.NewReader(stdout)
-	ready, _ := rd.ReadString('\n')
-	admin, _ := rd.ReadString('\n')
-	base := strings.TrimSpace(strings.TrimPrefix(ready, "Ready on "))
-	adminURL := strings.TrimSpace(strings.TrimPrefix(admin, "Admin API on "))
+	base, adminURL := serveNode(t, bin, dir)
 
 	tailCmd := exec.Command(bin, "tail", "app", "--admin", adminURL, "--format", "json")
 	tailOut, _ := tailCmd.StdoutPipe()
