@@ -1,10 +1,13 @@
 package wasm
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +44,10 @@ func run(m *testing.M) int {
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building guests: %v\n%s", err, out)
+		return 1
+	}
+	if err := buildReactorGuests(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	guestDir, cacheDir = dir, filepath.Join(dir, "cache")
@@ -109,5 +116,31 @@ func (l *logBuffer) mustContain(tb testing.TB, subs ...string) {
 		if !strings.Contains(s, sub) {
 			tb.Errorf("log lacks %q; log:\n%s", sub, s)
 		}
+	}
+}
+
+// checkStreamsBothWays posts to url a body whose second part the client
+// sends only after reading the first part of the response. The guest waits
+// for that line, so this completes only if both bodies stream while the
+// guest runs.
+func checkStreamsBothWays(t *testing.T, client *http.Client, url string) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", url, pr)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	first, err := br.ReadString('\n')
+	if err != nil || first != "first\n" {
+		t.Fatalf("first part %q, %v", first, err)
+	}
+	io.WriteString(pw, "go\n")
+	pw.Close()
+	rest, err := io.ReadAll(br)
+	if err != nil || string(rest) != "second after go\n" {
+		t.Errorf("rest %q, %v", rest, err)
 	}
 }

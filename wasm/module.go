@@ -68,6 +68,10 @@ type Options struct {
 	// (default 2 per GOMAXPROCS). Negative disables pooling, leaving memory
 	// to wazero's allocator, which copies on every growth.
 	IdleMemories int
+	// Reactor configures the instance pool of CompileReactor; Compile
+	// ignores it.
+	Reactor ReactorOptions
+
 	// Dev shows error details (traps, stack traces) in error responses, as
 	// `verge dev` does. In production they only go to the log.
 	Dev bool

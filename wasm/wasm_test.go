@@ -216,27 +216,7 @@ func TestStreaming(t *testing.T) {
 	srv := httptest.NewServer(m)
 	defer srv.Close()
 
-	// The guest waits for a line on stdin that the client only sends after
-	// reading the first part of the body: this completes only if the body
-	// streams while the guest runs.
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", srv.URL, pr)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	first, err := br.ReadString('\n')
-	if err != nil || first != "first\n" {
-		t.Fatalf("first part %q, %v", first, err)
-	}
-	io.WriteString(pw, "go\n")
-	pw.Close()
-	rest, err := io.ReadAll(br)
-	if err != nil || string(rest) != "second after go\n" {
-		t.Errorf("rest %q, %v", rest, err)
-	}
+	checkStreamsBothWays(t, srv.Client(), srv.URL)
 }
 
 func TestFailureAfterStreamingAbortsResponse(t *testing.T) {
