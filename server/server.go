@@ -137,22 +137,6 @@ func (s *Server) addSecrets(cfg *config.Config) error {
 	return nil
 }
 
-// loadWasmProject compiles a project whose main is a .wasm module.
-func (s *Server) loadWasmProject(cfg *config.Config) (*project, error) {
-	code, err := os.ReadFile(cfg.Main)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
-	}
-	lim := worker.LimitsFrom(cfg.Limits)
-	m, err := wasm.Compile(context.Background(), code, wasm.Options{Name: cfg.Name, Logger: s.log.With("worker", cfg.Name),
-		Env: cfg.Vars, WallTime: lim.WallTime, Memory: lim.Memory, RequestBody: lim.RequestBody})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
-	}
-	s.log.Info("wasm handler ready", "worker", cfg.Name)
-	return &project{cfg: cfg, wasm: m}, nil
-}
-
 // New starts the isolate hosts and loads every project of cfg. It does not
 // listen yet: see ListenAndServe.
 func New(cfg *NodeConfig, opts Options) (*Server, error) {
