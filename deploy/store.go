@@ -61,6 +61,8 @@ type UploadOptions struct {
 	Percent int
 	Message string
 	By      string
+	// Name, when set, must be the artifact's worker name.
+	Name string
 }
 
 // Upload stores a new version of the worker named in the artifact and
@@ -76,6 +78,9 @@ func (s *Store) Upload(ctx context.Context, artifact []byte, opts UploadOptions)
 	man, err := check(artifact)
 	if err != nil {
 		return nil, Version{}, err
+	}
+	if opts.Name != "" && opts.Name != man.Name {
+		return nil, Version{}, fmt.Errorf("deploy: the artifact is worker %q, not %q", man.Name, opts.Name)
 	}
 	digest := Digest(artifact)
 	if _, err := s.objs.GetInfo(ctx, digest); errors.Is(err, jetstream.ErrObjectNotFound) {

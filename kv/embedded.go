@@ -105,3 +105,17 @@ func (e *Embedded) PutBulk(ctx context.Context, ns string, entries []BulkEntry) 
 	}
 	return s.PutBulk(ctx, entries)
 }
+
+// Local starts the embedded hub and leaf if needed and returns them, for
+// the other users of the node's NATS (deployments).
+func (e *Embedded) Local(ctx context.Context) (*cluster.Local, error) {
+	if _, err := e.namespaces(ctx); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.local == nil {
+		return nil, fmt.Errorf("kv: the embedded store in %s is closed", e.dir)
+	}
+	return e.local, nil
+}

@@ -80,3 +80,16 @@ func (n *Namespaces) List(ctx context.Context, ns string, opts ListOptions) (Lis
 	}
 	return s.List(ctx, opts)
 }
+
+// PutBulk is Store.PutBulk in namespace ns.
+func (n *Namespaces) PutBulk(ctx context.Context, ns string, entries []BulkEntry) error {
+	s, err := n.Store(ctx, ns)
+	if err != nil {
+		return err
+	}
+	return s.PutBulk(ctx, entries)
+}
+
+// Close does nothing: the connection belongs to the caller. It lets
+// Namespaces stand where an Embedded store does.
+func (n *Namespaces) Close() error { return nil }

@@ -1,12 +1,15 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"io"
 	"net/http"
 
+	"github.com/nats-io/nats.go"
 	"github.com/verge-edge/verge/cache"
+	"github.com/verge-edge/verge/control"
 )
 
 // adminHandler is the node's admin API:
@@ -17,6 +20,7 @@ import (
 //	/kv/...             see kvAdmin
 //	/secrets/...        see secretsAdmin
 //	GET  /tail          see tailAdmin
+//	/v1/...             the control API (package control), on verge serve
 //
 // The purge body has the shape of Cloudflare's purge API.
 func (s *Server) adminHandler(token string) http.Handler {
@@ -44,14 +48,37 @@ func (s *Server) adminHandler(token string) http.Handler {
 			"hosts", len(p.Hosts), "tags", len(p.Tags), "everything", p.Everything)
 		writeJSON(rw, http.StatusOK, map[string]any{"success": true, "purged": n})
 	})
-	s.kvAdmin(mux)
+	control.MountKV(mux, s.kv)
 	s.secretsAdmin(mux)
 	s.tailAdmin(mux)
-	if token == "" {
-		return mux
+	var api http.Handler = http.NotFoundHandler()
+	if s.embedded != nil {
+		// This node is its own control plane (verge serve): the admin
+		// token is the root API token.
+		api = control.New(control.Config{
+			Hub: func(ctx context.Context) (*nats.Conn, error) {
+				local, err := s.embedded.Local(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return local.Hub.Conn(), nil
+			},
+			Deploys:   s.DeployStore,
+			RootToken: token,
+			Open:      true,
+			Log:       s.log,
+		})
 	}
 	want := []byte("Bearer " + token)
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if control.Handles(r.URL.Path) {
+			api.ServeHTTP(rw, r) // scoped tokens: it checks them itself
+			return
+		}
+		if token == "" {
+			mux.ServeHTTP(rw, r)
+			return
+		}
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			rw.Header().Set("WWW-Authenticate", `Bearer realm="verge admin"`)
 			writeJSON(rw, http.StatusUnauthorized, map[string]any{"success": false, "error": "admin token required"})

@@ -42,6 +42,11 @@ type NodeConfig struct {
 	Admin    AdminConfig   `toml:"admin"`
 	KV       KVConfig      `toml:"kv"`
 	Secrets  SecretsConfig `toml:"secrets"`
+	Deploy   DeployConfig  `toml:"deploy"`
+	// WorkersDomain serves each deployed worker that has no routes at
+	// NAME.WORKERS_DOMAIN (Cloudflare's workers.dev); default
+	// "verge.localhost", which resolves to loopback.
+	WorkersDomain string `toml:"workers_domain"`
 
 	dir string
 }
@@ -161,6 +166,13 @@ type KVConfig struct {
 type SecretsConfig struct {
 	// Dir holds the key and the encrypted values (default ".verge/secrets"
 	// next to node.toml).
+	Dir string `toml:"dir"`
+}
+
+// DeployConfig is where a PoP keeps the artifacts of deployed workers, so
+// it serves them after a restart while the hub is away.
+type DeployConfig struct {
+	// Dir defaults to ".verge/deployments" next to node.toml.
 	Dir string `toml:"dir"`
 }
 
@@ -333,6 +345,16 @@ func (c *NodeConfig) validate() error {
 		c.Secrets.Dir = filepath.Join(".verge", "secrets")
 	}
 	c.Secrets.Dir = c.abs(c.Secrets.Dir)
+	if c.Deploy.Dir == "" {
+		c.Deploy.Dir = filepath.Join(".verge", "deployments")
+	}
+	c.Deploy.Dir = c.abs(c.Deploy.Dir)
+	if c.WorkersDomain == "" {
+		c.WorkersDomain = "verge.localhost"
+	}
+	if _, err := parsePattern("x." + c.WorkersDomain + "/*"); err != nil || strings.ContainsAny(c.WorkersDomain, "*/") {
+		return fmt.Errorf("workers_domain: %q is not a domain name", c.WorkersDomain)
+	}
 	if c.Admin.Listen != "" {
 		host, _, err := net.SplitHostPort(c.Admin.Listen)
 		if err != nil {

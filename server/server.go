@@ -24,10 +24,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/verge-edge/verge/bundle"
+	"github.com/nats-io/nats.go"
 	"github.com/verge-edge/verge/cache"
-	"github.com/verge-edge/verge/compat/vercel"
 	"github.com/verge-edge/verge/config"
+	"github.com/verge-edge/verge/deploy"
 	"github.com/verge-edge/verge/edgeinfo"
 	"github.com/verge-edge/verge/geo"
 	"github.com/verge-edge/verge/host"
@@ -51,6 +51,10 @@ type Options struct {
 	// ConfigPath is node.toml, re-read by Reload; "" when the config was
 	// built in code (verge serve DIR).
 	ConfigPath string
+	// Cluster is the connection to this PoP's leaf node (verge pop): KV
+	// and deployments come through it. Nil runs them on an embedded hub
+	// and leaf under [kv] dir (verge serve).
+	Cluster *nats.Conn
 }
 
 // Server is one PoP.
@@ -59,8 +63,12 @@ type Server struct {
 	log   *slog.Logger
 	pool  *hostpool.Pool
 	cache *cache.Cache
-	kv    *kv.Embedded
-	tail  *tail.Hub
+	kv    kvBackend
+	// embedded is the KV of verge serve, nil with Options.Cluster; its
+	// NATS also carries the node's deployments.
+	embedded *kv.Embedded
+	deploys  deployments
+	tail     *tail.Hub
 	// secrets are opened lazily (the folder and key are made on first use).
 	secretsDir  string
 	secretsOnce sync.Once
@@ -68,6 +76,7 @@ type Server struct {
 	secretsErr  error
 
 	state    atomic.Pointer[state]
+	requests atomic.Uint64 // since start, for heartbeats
 	reloadMu sync.Mutex
 
 	mu        sync.Mutex
@@ -83,12 +92,17 @@ type state struct {
 	geo      geo.Locator
 	close    func() // closes geo databases, stops health checks
 	projects []*project
+	// deployed are the workers deployed through the control plane.
+	deployed deploy.Set
+	workers  map[string]*deployedWorker
 }
 
 // project is one worker version loaded from a project folder.
 type project struct {
 	cfg  *config.Config
 	spec host.Spec
+	// version is the deployed version number; 0 for a project folder.
+	version int
 	// wasm is a WebAssembly (WAGI) handler, run in the front rather than
 	// the isolate hosts (see RATIONALE.md); spec is then empty.
 	wasm *wasm.Module
@@ -159,7 +173,12 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cache = c
-	s.kv = kv.NewEmbedded(cfg.KV.Dir, opts.Log)
+	if opts.Cluster != nil {
+		s.kv = kv.NewNamespaces(opts.Cluster, opts.Log)
+	} else {
+		s.embedded = kv.NewEmbedded(cfg.KV.Dir, opts.Log)
+		s.kv = s.embedded
+	}
 	pool, err := hostpool.Start(hostpool.Config{
 		Services: host.ServicesHandler(host.Services{Cache: c, RateLimits: ratelimit.NewNamespaces(nil), KV: s.kv}),
 		Hosts:    cfg.Hosts.Count,
@@ -173,18 +192,24 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.pool = pool
-	st, err := s.build(cfg)
+	st, err := s.build(cfg, nil, nil)
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
 	s.state.Store(st)
+	if err := s.resumeDeployments(cfg); err != nil {
+		s.Shutdown(context.Background())
+		return nil, err
+	}
 	return s, nil
 }
 
-// build loads a config's projects into the hosts and makes its routes.
-func (s *Server) build(cfg *NodeConfig) (*state, error) {
-	st := &state{cfg: cfg, close: func() {}}
+// build loads a config's projects and the deployed workers into the
+// hosts and makes its routes. prev is the state it replaces, or nil: a
+// deployed worker that fails to load keeps its version from there.
+func (s *Server) build(cfg *NodeConfig, set deploy.Set, prev *state) (*state, error) {
+	st := &state{cfg: cfg, close: func() {}, deployed: set}
 	st.geo = geo.Static(geo.Default())
 	if len(cfg.Geo.DB) > 0 {
 		var dbs []geo.Locator
@@ -260,16 +285,10 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 			prev := st.close
 			st.close = func() { pr.wasm.Close(context.Background()); prev() }
 		}
-		var h http.Handler = pr.handler(s, cfg.Colo)
-		if vercel.IsMiddlewareEntry(pr.cfg.Main) && pr.cfg.Origin != "" {
-			// Vercel's convention: middleware.ts runs in front of the
-			// project's origin.
-			u, _ := url.Parse(pr.cfg.Origin) // validated by config
-			o := newOrigin(pr.cfg.Name, u, OriginConfig{}, s.log)
-			if h, err = s.middleware(pr, h, o, origins); err != nil {
-				st.close()
-				return nil, fmt.Errorf("%s: %w", pr.cfg.Name, err)
-			}
+		h, err := s.projectHandler(pr, cfg.Colo, origins)
+		if err != nil {
+			st.close()
+			return nil, err
 		}
 		for _, ps := range patterns {
 			p, err := parsePattern(ps)
@@ -280,6 +299,12 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 			routes = append(routes, route{p, h})
 		}
 	}
+	deployedRoutes, err := s.addDeployed(st, byName, origins, prev)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	routes = append(routes, deployedRoutes...)
 	for i := range cfg.Routes {
 		r := &cfg.Routes[i]
 		p, _ := parsePattern(r.Pattern) // validated
@@ -292,6 +317,9 @@ func (s *Server) build(cfg *NodeConfig) (*state, error) {
 				return nil, fmt.Errorf("routes[%d].worker: no project named %q", i, r.Worker)
 			}
 			h = pr.handler(s, cfg.Colo)
+			if w := st.workers[r.Worker]; w != nil {
+				h = w.handler
+			}
 			if r.Origin != "" {
 				if h, err = s.middleware(pr, h, origins[r.Origin], origins); err != nil {
 					st.close()
@@ -347,9 +375,9 @@ func (s *Server) loadProject(dir string) (*project, error) {
 	if strings.HasSuffix(cfg.Main, ".wasm") {
 		return s.loadWasmProject(cfg)
 	}
-	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true})
+	res, err := buildCode(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+		return nil, err
 	}
 	spec := host.Spec{
 		Name:       cfg.Name,
@@ -396,10 +424,17 @@ func (s *Server) Reload() error {
 	if cfg.Listen != cur.cfg.Listen || cfg.Admin != cur.cfg.Admin || cfg.Cache != cur.cfg.Cache || cfg.KV != cur.cfg.KV {
 		s.log.Warn("listen, admin, cache or kv settings changed: restart verge serve to apply them")
 	}
-	st, err := s.build(cfg)
+	st, err := s.build(cfg, cur.deployed, cur)
 	if err != nil {
 		return err
 	}
+	s.swap(cur, st)
+	return nil
+}
+
+// swap makes st the running state and retires cur once the requests
+// routed with it are done.
+func (s *Server) swap(cur, st *state) {
 	s.state.Store(st)
 	keep := map[string]bool{}
 	for _, p := range st.projects {
@@ -414,11 +449,11 @@ func (s *Server) Reload() error {
 		}
 		cur.close()
 	})
-	return nil
 }
 
 // ServeHTTP serves one client request.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	st := s.state.Load()
 	if max := st.cfg.Listen.MaxBodyMB << 20; r.ContentLength > max {
 		s.log.Info("request body too large", "host", r.Host, "path", r.URL.Path, "length", r.ContentLength, "remote", r.RemoteAddr)
@@ -602,6 +637,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, srv := range servers {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
+	s.deploys.mu.Lock()
+	if s.deploys.watcher != nil {
+		s.deploys.watcher.Close()
+		s.deploys.watcher = nil
+	}
+	s.deploys.mu.Unlock()
 	if st := s.state.Load(); st != nil {
 		st.close()
 	}

@@ -23,7 +23,8 @@ func Root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), tailCmd(), kvCmd(), secretCmd(), isolateHostCmd(), versionCmd())
+	root.AddCommand(devCmd(), serveCmd(), controlCmd(), popCmd(), deployCmd(), versionsCmd(), promoteCmd(), rollbackCmd(), deleteCmd(),
+		popsCmd(), loginCmd(), tokenCmd(), tailCmd(), kvCmd(), secretCmd(), isolateHostCmd(), versionCmd())
 	return root
 }
 

@@ -161,6 +161,8 @@ VERGE_ADMIN_TOKEN.`,
 // adminClient calls a node's admin API.
 type adminClient struct {
 	base, token, ns string
+	// progress, when set, is told how much of a large body went out.
+	progress func(sent, total int64)
 }
 
 func (c *adminClient) valuePath(key string) string {
@@ -179,10 +181,15 @@ func (c *adminClient) do(ctx context.Context, method, path string, q url.Values,
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	var r io.Reader = bytes.NewReader(body)
+	if c.progress != nil && len(body) > 1<<20 {
+		r = &progressReader{r: r, total: int64(len(body)), report: c.progress}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, r)
 	if err != nil {
 		return nil, nil, err
 	}
+	req.ContentLength = int64(len(body))
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
@@ -208,4 +215,19 @@ func (c *adminClient) do(ctx context.Context, method, path string, q url.Values,
 		return nil, nil, fmt.Errorf("admin API: %s", resp.Status)
 	}
 	return b, resp.Header, nil
+}
+
+// progressReader reports how much of a body was read.
+type progressReader struct {
+	r      io.Reader
+	sent   int64
+	total  int64
+	report func(sent, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.sent += int64(n)
+	p.report(p.sent, p.total)
+	return n, err
 }

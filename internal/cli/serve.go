@@ -64,22 +64,12 @@ config and the projects without dropping connections; SIGTERM drains.`,
 			if colo != "" {
 				cfg.Colo = colo
 			}
-			level := slog.LevelInfo
-			if verbose {
-				level = slog.LevelDebug
-			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			log := newLogger(cmd, verbose)
 			self, err := os.Executable()
 			if err != nil {
 				return err
 			}
-			env := []string{}
-			if os.Getenv("GOMAXPROCS") == "" {
-				// A host runs JS on one goroutine at a time (see
-				// ARCHITECTURE.md); the node scales with more hosts.
-				env = append(env, "GOMAXPROCS=1")
-			}
-			srv, err := server.New(cfg, server.Options{HostCommand: []string{self, "isolate-host"}, HostEnv: env,
+			srv, err := server.New(cfg, server.Options{HostCommand: []string{self, "isolate-host"}, HostEnv: hostEnv(),
 				Log: log, ConfigPath: configPath})
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
-package server
+package control
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,15 +12,24 @@ import (
 	"github.com/verge-edge/verge/kv"
 )
 
-// kvAdmin adds the node's KV to the admin API, in the shape of
-// Cloudflare's KV REST API (what `verge kv` calls):
+// KVStore is the Workers KV a node or the control plane serves.
+type KVStore interface {
+	Get(ctx context.Context, ns, key string) ([]byte, json.RawMessage, bool, error)
+	Put(ctx context.Context, ns, key string, value []byte, opts kv.PutOptions) error
+	Delete(ctx context.Context, ns, key string) error
+	List(ctx context.Context, ns string, opts kv.ListOptions) (kv.ListResult, error)
+	PutBulk(ctx context.Context, ns string, entries []kv.BulkEntry) error
+}
+
+// MountKV adds KV calls to mux, in the shape of Cloudflare's KV REST API
+// (what `verge kv` calls):
 //
 //	GET    /kv/namespaces/{ns}/keys?prefix=&limit=&cursor=
 //	GET    /kv/namespaces/{ns}/values/{key}
 //	PUT    /kv/namespaces/{ns}/values/{key}?expiration=&expiration_ttl=   body = value; header Verge-Kv-Metadata: JSON
 //	DELETE /kv/namespaces/{ns}/values/{key}
 //	PUT    /kv/namespaces/{ns}/bulk    [{key, value, base64, expiration, expiration_ttl, metadata}]
-func (s *Server) kvAdmin(mux *http.ServeMux) {
+func MountKV(mux *http.ServeMux, store KVStore) {
 	fail := func(rw http.ResponseWriter, err error) {
 		status := http.StatusBadRequest
 		if errors.Is(err, kv.ErrHubUnavailable) {
@@ -37,7 +47,7 @@ func (s *Server) kvAdmin(mux *http.ServeMux) {
 				return
 			}
 		}
-		res, err := s.kv.List(r.Context(), r.PathValue("ns"), kv.ListOptions{Prefix: q.Get("prefix"), Limit: limit, Cursor: q.Get("cursor")})
+		res, err := store.List(r.Context(), r.PathValue("ns"), kv.ListOptions{Prefix: q.Get("prefix"), Limit: limit, Cursor: q.Get("cursor")})
 		if err != nil {
 			fail(rw, err)
 			return
@@ -45,7 +55,7 @@ func (s *Server) kvAdmin(mux *http.ServeMux) {
 		writeJSON(rw, http.StatusOK, res)
 	})
 	mux.HandleFunc("GET /kv/namespaces/{ns}/values/{key...}", func(rw http.ResponseWriter, r *http.Request) {
-		value, meta, found, err := s.kv.Get(r.Context(), r.PathValue("ns"), r.PathValue("key"))
+		value, meta, found, err := store.Get(r.Context(), r.PathValue("ns"), r.PathValue("key"))
 		switch {
 		case err != nil:
 			fail(rw, err)
@@ -83,7 +93,7 @@ func (s *Server) kvAdmin(mux *http.ServeMux) {
 		}
 		value, err := io.ReadAll(io.LimitReader(r.Body, kv.MaxValueSize+1))
 		if err == nil {
-			err = s.kv.Put(r.Context(), r.PathValue("ns"), r.PathValue("key"), value, opts)
+			err = store.Put(r.Context(), r.PathValue("ns"), r.PathValue("key"), value, opts)
 		}
 		if err != nil {
 			fail(rw, err)
@@ -92,7 +102,7 @@ func (s *Server) kvAdmin(mux *http.ServeMux) {
 		writeJSON(rw, http.StatusOK, map[string]any{"success": true})
 	})
 	mux.HandleFunc("DELETE /kv/namespaces/{ns}/values/{key...}", func(rw http.ResponseWriter, r *http.Request) {
-		if err := s.kv.Delete(r.Context(), r.PathValue("ns"), r.PathValue("key")); err != nil {
+		if err := store.Delete(r.Context(), r.PathValue("ns"), r.PathValue("key")); err != nil {
 			fail(rw, err)
 			return
 		}
@@ -104,7 +114,7 @@ func (s *Server) kvAdmin(mux *http.ServeMux) {
 			fail(rw, errors.New("bulk body: "+err.Error()))
 			return
 		}
-		if err := s.kv.PutBulk(r.Context(), r.PathValue("ns"), entries); err != nil {
+		if err := store.PutBulk(r.Context(), r.PathValue("ns"), entries); err != nil {
 			fail(rw, err)
 			return
 		}
