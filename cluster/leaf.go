@@ -60,6 +60,10 @@ type WatchdogConfig struct {
 	Interval time.Duration
 }
 
+// lateAfter: a first hub link later than this after a (re)start means the
+// leaf started while the hub was away.
+const lateAfter = time.Second
+
 var popName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Leaf is a running PoP server linked to the hub.
@@ -74,6 +78,12 @@ type Leaf struct {
 
 	restarts atomic.Int64
 	links    atomic.Int64 // hub links created since the last (re)start
+	// started is when the server last (re)started (UnixNano); lateLink
+	// is set when its first hub link came more than lateAfter later: its
+	// mirrors were set up without the hub and back off like after an
+	// outage.
+	started  atomic.Int64
+	lateLink atomic.Bool
 	authErr  atomic.Pointer[string]
 
 	stop      context.CancelFunc
@@ -156,6 +166,7 @@ func StartLeaf(ctx context.Context, cfg LeafConfig) (*Leaf, error) {
 		return nil, fmt.Errorf("cluster: leaf client listener: %w", err)
 	}
 
+	l.started.Store(time.Now().UnixNano())
 	srv, err := startServer(l.opts.Clone(), l.serverLogger())
 	if err != nil {
 		return nil, fmt.Errorf("cluster: leaf: %w", err)
@@ -216,7 +227,9 @@ func (a *authSpy) Handle(ctx context.Context, r slog.Record) error {
 		msg := r.Message
 		a.l.authErr.Store(&msg)
 	case r.Level == slog.LevelInfo && strings.Contains(r.Message, "Leafnode connection created"):
-		a.l.links.Add(1)
+		if a.l.links.Add(1) == 1 && time.Since(time.Unix(0, a.l.started.Load())) > lateAfter {
+			a.l.lateLink.Store(true)
+		}
 	}
 	if !a.Handler.Enabled(ctx, r.Level) {
 		return nil
@@ -283,10 +296,10 @@ func (l *Leaf) watchdog(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if l.links.Load() < 2 || !l.Connected() {
+		if (l.links.Load() < 2 && !l.lateLink.Load()) || !l.Connected() {
 			continue
 		}
-		l.log.Info("hub link re-established; restarting leaf server so mirrors resume now")
+		l.log.Info("hub link (re-)established after running without it; restarting leaf server so mirrors resume now")
 		if err := l.restart(ctx); err != nil {
 			l.log.Error("leaf restart failed; will retry", "err", err)
 		}
@@ -301,6 +314,8 @@ func (l *Leaf) restart(ctx context.Context) error {
 	start := time.Now()
 	l.shutdownServer()
 	l.links.Store(0)
+	l.lateLink.Store(false)
+	l.started.Store(time.Now().UnixNano())
 	srv, err := startServer(l.opts.Clone(), l.serverLogger())
 	if err != nil {
 		return err

@@ -132,10 +132,19 @@ func (s *Store) SetSplit(ctx context.Context, name string, split []Split) (*Work
 	})
 }
 
-// Rollback serves version n alone; n = 0 means the newest version older
-// than the one serving now.
+// Rollback serves version n alone. n = 0 means: during a gradual rollout,
+// the version that served before it (aborting it); otherwise the newest
+// version older than the one serving now.
 func (s *Store) Rollback(ctx context.Context, name string, n int) (*Worker, error) {
 	return s.update(ctx, name, false, func(w *Worker) error {
+		if n == 0 && len(w.Split) > 1 {
+			// During a rollout: abort it, back to the oldest version of
+			// the split (the one serving before).
+			n = w.Split[0].Version
+			for _, sp := range w.Split {
+				n = min(n, sp.Version)
+			}
+		}
 		if n == 0 {
 			cur := w.Serving()
 			for _, v := range w.Versions {
