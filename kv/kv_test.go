@@ -205,6 +205,12 @@ func TestValidation(t *testing.T) {
 	if _, err := kv.Open(ctx, kv.Config{Namespace: "bad.ns", Conn: e.leaf.Conn()}); !errors.Is(err, kv.ErrInvalidNamespace) {
 		t.Fatalf("Open(bad.ns) = %v", err)
 	}
+	// The control plane's buckets are out of reach.
+	for _, ns := range []string{"verge_tokens", "verge_deployments", "VERGE_pops"} {
+		if _, err := kv.Open(ctx, kv.Config{Namespace: ns, Conn: e.leaf.Conn()}); !errors.Is(err, kv.ErrInvalidNamespace) {
+			t.Fatalf("Open(%s) = %v", ns, err)
+		}
+	}
 	// Exactly at the limits is fine.
 	if err := s.Put(ctx, strings.Repeat("k", 512), nil, kv.PutOptions{Metadata: json.RawMessage(`"` + strings.Repeat("m", 1022) + `"`), ExpirationTTL: 60 * time.Second}); err != nil {
 		t.Fatalf("put at limits: %v", err)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -30,6 +31,10 @@ const (
 // when a key's per-message TTL fires. Mirrors expire their own copy on the
 // same TTL, so the marker only needs to outlive normal mirror lag.
 const markerTTL = time.Hour
+
+// ReservedPrefix starts the names of the control plane's buckets; no
+// namespace id may start with it.
+const ReservedPrefix = "verge_"
 
 var namespaceRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
@@ -78,6 +83,11 @@ type PutOptions struct {
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !namespaceRe.MatchString(cfg.Namespace) {
 		return nil, fmt.Errorf("%w: %q (want [A-Za-z0-9_-]{1,128})", ErrInvalidNamespace, cfg.Namespace)
+	}
+	if strings.HasPrefix(strings.ToLower(cfg.Namespace), ReservedPrefix) {
+		// The control plane's own buckets (deployments, tokens) live
+		// beside the namespaces: a worker must never bind them.
+		return nil, fmt.Errorf("%w: %q (ids starting with %q are Verge's own)", ErrInvalidNamespace, cfg.Namespace, ReservedPrefix)
 	}
 	if cfg.Conn == nil {
 		return nil, errors.New("kv: Config.Conn is nil")
