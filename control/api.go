@@ -60,6 +60,8 @@ var routes = []route{
 	{"POST", "/v1/workers/{name}/promote", ScopeDeploy, "Give the newest version of the split all traffic", (*API).promote},
 	{"POST", "/v1/workers/{name}/rollback", ScopeDeploy, "Serve one version alone: {version} (default: the previous one)", (*API).rollback},
 	{"DELETE", "/v1/workers/{name}", ScopeDeploy, "Remove a worker from every PoP", (*API).deleteWorker},
+	{"GET", "/v1/kv/namespaces", ScopeKV, "List KV namespaces", (*API).listNamespaces},
+	{"POST", "/v1/kv/namespaces", ScopeKV, "Create a KV namespace: {name}", (*API).createNamespace},
 	{"GET", "/v1/pops", ScopeRead, "PoPs with location, health, versions served, last heartbeat and request rate", (*API).listPoPs},
 	{"GET", "/v1/tokens", ScopeAdmin, "List API tokens (names and scopes)", (*API).listTokens},
 	{"POST", "/v1/tokens", ScopeAdmin, "Create a token: {name, scopes}; the secret is shown once", (*API).createToken},
@@ -322,6 +324,45 @@ func (a *API) deleteWorker(rw http.ResponseWriter, r *http.Request, tok *Token) 
 	}
 	a.record(r, tok, "delete", name, "")
 	writeJSON(rw, http.StatusOK, map[string]any{"success": true})
+	return nil
+}
+
+func (a *API) kv() (KVStore, error) {
+	if a.cfg.KV == nil {
+		return nil, &httpError{http.StatusNotFound, "this node has no KV"}
+	}
+	return a.cfg.KV, nil
+}
+
+func (a *API) listNamespaces(rw http.ResponseWriter, r *http.Request, _ *Token) error {
+	store, err := a.kv()
+	if err != nil {
+		return err
+	}
+	list, err := store.ListNamespaces(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, list)
+	return nil
+}
+
+func (a *API) createNamespace(rw http.ResponseWriter, r *http.Request, tok *Token) error {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
+		return badRequest("namespace body: %v", err)
+	}
+	store, err := a.kv()
+	if err != nil {
+		return err
+	}
+	if err := store.Create(r.Context(), body.Name); err != nil {
+		return err
+	}
+	a.record(r, tok, "kv.namespace.create", body.Name, "")
+	writeJSON(rw, http.StatusCreated, map[string]any{"success": true, "id": body.Name})
 	return nil
 }
 

@@ -19,6 +19,8 @@ type KVStore interface {
 	Delete(ctx context.Context, ns, key string) error
 	List(ctx context.Context, ns string, opts kv.ListOptions) (kv.ListResult, error)
 	PutBulk(ctx context.Context, ns string, entries []kv.BulkEntry) error
+	Create(ctx context.Context, ns string) error
+	ListNamespaces(ctx context.Context) ([]string, error)
 }
 
 // MountKV adds KV calls to mux, in the shape of Cloudflare's KV REST API

@@ -119,3 +119,21 @@ func (e *Embedded) Local(ctx context.Context) (*cluster.Local, error) {
 	}
 	return e.local, nil
 }
+
+// Create makes namespace ns, if it does not exist yet.
+func (e *Embedded) Create(ctx context.Context, ns string) error {
+	n, err := e.namespaces(ctx)
+	if err != nil {
+		return err
+	}
+	return n.Create(ctx, ns)
+}
+
+// ListNamespaces returns the namespaces that exist, sorted.
+func (e *Embedded) ListNamespaces(ctx context.Context) ([]string, error) {
+	n, err := e.namespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return n.ListNamespaces(ctx)
+}

@@ -93,3 +93,14 @@ func (n *Namespaces) PutBulk(ctx context.Context, ns string, entries []BulkEntry
 // Close does nothing: the connection belongs to the caller. It lets
 // Namespaces stand where an Embedded store does.
 func (n *Namespaces) Close() error { return nil }
+
+// Create makes namespace ns at the hub, if it does not exist yet.
+func (n *Namespaces) Create(ctx context.Context, ns string) error {
+	_, err := n.Store(ctx, ns)
+	return err
+}
+
+// ListNamespaces returns the namespaces that exist at the hub, sorted.
+func (n *Namespaces) ListNamespaces(ctx context.Context) ([]string, error) {
+	return listNamespaces(ctx, n.conn)
+}

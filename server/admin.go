@@ -64,6 +64,7 @@ func (s *Server) adminHandler(token string) http.Handler {
 				return local.Hub.Conn(), nil
 			},
 			Deploys:   s.DeployStore,
+			KV:        s.embedded,
 			RootToken: token,
 			Open:      true,
 			Log:       s.log,

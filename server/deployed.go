@@ -17,17 +17,15 @@ import (
 	"github.com/verge-edge/verge/bundle"
 	"github.com/verge-edge/verge/compat/vercel"
 	"github.com/verge-edge/verge/config"
+	"github.com/verge-edge/verge/control"
 	"github.com/verge-edge/verge/deploy"
 	"github.com/verge-edge/verge/edgeinfo"
-	"github.com/verge-edge/verge/host"
-	"github.com/verge-edge/verge/kv"
 )
 
 // kvBackend is the node's Workers KV: embedded (verge serve) or reached
 // through the PoP's leaf (verge pop).
 type kvBackend interface {
-	host.KVStore
-	PutBulk(ctx context.Context, ns string, entries []kv.BulkEntry) error
+	control.KVStore
 	Close() error
 }
 

@@ -31,7 +31,6 @@ VERGE_ADMIN_TOKEN.`,
 	cmd.PersistentFlags().StringVar(&c.base, "admin", "http://127.0.0.1:9901", "the node's admin API")
 	cmd.PersistentFlags().StringVar(&c.token, "token", os.Getenv("VERGE_ADMIN_TOKEN"), "admin API token")
 	cmd.PersistentFlags().StringVar(&c.ns, "namespace-id", "", "the KV namespace id (as in kv_namespaces)")
-	cmd.MarkPersistentFlagRequired("namespace-id")
 
 	key := &cobra.Command{Use: "key", Short: "Get, put, list and delete keys"}
 	var ttl, expiration int64
@@ -154,7 +153,47 @@ VERGE_ADMIN_TOKEN.`,
 			return nil
 		},
 	})
-	cmd.AddCommand(key, bulk)
+	needNS := func(cmd *cobra.Command, args []string) error {
+		if c.ns == "" {
+			return errors.New(`required flag "namespace-id" not set`)
+		}
+		return nil
+	}
+	key.PersistentPreRunE, bulk.PersistentPreRunE = needNS, needNS
+
+	ns := &cobra.Command{Use: "namespace", Short: "Create and list namespaces"}
+	ns.AddCommand(&cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a namespace (its id is NAME, for [[kv_namespaces]] id)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body, _ := json.Marshal(map[string]string{"name": args[0]})
+			if _, _, err := c.do(cmd.Context(), http.MethodPost, "/v1/kv/namespaces", nil, http.Header{"Content-Type": {"application/json"}}, body); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created namespace %s\nAdd it to verge.toml:\n\n[[kv_namespaces]]\nbinding = \"%s\"\nid = \"%s\"\n", args[0], strings.ToUpper(strings.ReplaceAll(args[0], "-", "_")), args[0])
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "list",
+		Short: "List namespaces",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body, _, err := c.do(cmd.Context(), http.MethodGet, "/v1/kv/namespaces", nil, nil, nil)
+			if err != nil {
+				return err
+			}
+			var list []string
+			if err := json.Unmarshal(body, &list); err != nil {
+				return err
+			}
+			for _, n := range list {
+				fmt.Fprintln(cmd.OutOrStdout(), n)
+			}
+			return nil
+		},
+	})
+	cmd.AddCommand(key, bulk, ns)
 	return cmd
 }
 

@@ -191,6 +191,10 @@ func TestNetwork(t *testing.T) {
 	}
 	converge("deploy v1", "v1 none", start)
 
+	cli("kv", "namespace", "create", "shopkv", "--admin", ctl)
+	if out := cli("kv", "namespace", "list", "--admin", ctl); out != "shopkv\n" {
+		t.Errorf("namespace list: %q", out)
+	}
 	start = time.Now()
 	cli("kv", "key", "put", "greeting", "hello", "--admin", ctl, "--namespace-id", "shopkv")
 	converge("KV put", "v1 hello", start)
