@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/verge-edge/verge/deploy"
+	"github.com/verge-edge/verge/secrets"
 )
 
 // Config configures the API.
@@ -27,6 +28,9 @@ type Config struct {
 	Deploys func(ctx context.Context) (*deploy.Store, error)
 	// KV serves /kv/...; nil leaves it out.
 	KV KVStore
+	// Secrets seals secret values for the PoPs (verge control); nil
+	// leaves the secrets calls out (verge serve keeps its own).
+	Secrets *secrets.Keyring
 	// RootToken holds every scope. With Open set and no RootToken, every
 	// caller does (a loopback-only verge serve without an admin token).
 	RootToken string
@@ -62,6 +66,9 @@ var routes = []route{
 	{"DELETE", "/v1/workers/{name}", ScopeDeploy, "Remove a worker from every PoP", (*API).deleteWorker},
 	{"GET", "/v1/kv/namespaces", ScopeKV, "List KV namespaces", (*API).listNamespaces},
 	{"POST", "/v1/kv/namespaces", ScopeKV, "Create a KV namespace: {name}", (*API).createNamespace},
+	{"GET", "/v1/secrets/{worker}", ScopeSecrets, "A worker's secret names (never values)", (*API).listSecrets},
+	{"PUT", "/v1/secrets/{worker}/{name}", ScopeSecrets, "Set a secret; the body is the value", (*API).putSecret},
+	{"DELETE", "/v1/secrets/{worker}/{name}", ScopeSecrets, "Delete a secret", (*API).deleteSecret},
 	{"GET", "/v1/pops", ScopeRead, "PoPs with location, health, versions served, last heartbeat and request rate", (*API).listPoPs},
 	{"GET", "/v1/tokens", ScopeAdmin, "List API tokens (names and scopes)", (*API).listTokens},
 	{"POST", "/v1/tokens", ScopeAdmin, "Create a token: {name, scopes}; the secret is shown once", (*API).createToken},
@@ -76,7 +83,7 @@ func New(cfg Config) *API {
 	}
 	a := &API{cfg: cfg, mux: http.NewServeMux()}
 	for _, rt := range routes {
-		a.mux.HandleFunc(rt.method+" "+rt.path, func(rw http.ResponseWriter, r *http.Request) {
+		h := func(rw http.ResponseWriter, r *http.Request) {
 			tok, ok := a.authorize(rw, r, rt.scope)
 			if !ok {
 				return
@@ -84,7 +91,13 @@ func New(cfg Config) *API {
 			if err := rt.handle(a, rw, r, tok); err != nil {
 				a.fail(rw, err)
 			}
-		})
+		}
+		a.mux.HandleFunc(rt.method+" "+rt.path, h)
+		if p, ok := strings.CutPrefix(rt.path, "/v1/secrets/"); ok {
+			// The node admin API's paths, so `verge secret --admin`
+			// works against the control plane too.
+			a.mux.HandleFunc(rt.method+" /secrets/"+p, h)
+		}
 	}
 	a.mux.HandleFunc("GET /v1/openapi.json", func(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusOK, openAPI())
@@ -363,6 +376,75 @@ func (a *API) createNamespace(rw http.ResponseWriter, r *http.Request, tok *Toke
 	}
 	a.record(r, tok, "kv.namespace.create", body.Name, "")
 	writeJSON(rw, http.StatusCreated, map[string]any{"success": true, "id": body.Name})
+	return nil
+}
+
+func (a *API) keyring() (*secrets.Keyring, error) {
+	if a.cfg.Secrets == nil {
+		return nil, &httpError{http.StatusNotFound, "this node keeps secrets in its admin API (/secrets/...)"}
+	}
+	return a.cfg.Secrets, nil
+}
+
+func (a *API) listSecrets(rw http.ResponseWriter, r *http.Request, _ *Token) error {
+	if _, err := a.keyring(); err != nil {
+		return err
+	}
+	st, err := a.store(r.Context())
+	if err != nil {
+		return err
+	}
+	names, err := st.SecretNames(r.Context(), r.PathValue("worker"))
+	if err != nil {
+		return err
+	}
+	writeJSON(rw, http.StatusOK, map[string]any{"success": true, "names": names})
+	return nil
+}
+
+func (a *API) putSecret(rw http.ResponseWriter, r *http.Request, tok *Token) error {
+	ring, err := a.keyring()
+	if err != nil {
+		return err
+	}
+	worker, name := r.PathValue("worker"), r.PathValue("name")
+	value, err := io.ReadAll(io.LimitReader(r.Body, secrets.MaxValue+1))
+	if err != nil {
+		return badRequest("secret body: %v", err)
+	}
+	sealed, err := ring.Seal(worker, name, string(value))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	st, err := a.store(r.Context())
+	if err != nil {
+		return err
+	}
+	if err := st.PutSecret(r.Context(), worker, name, sealed); err != nil {
+		return err
+	}
+	a.record(r, tok, "secret.put", worker+"."+name, "")
+	writeJSON(rw, http.StatusOK, map[string]any{"success": true})
+	return nil
+}
+
+func (a *API) deleteSecret(rw http.ResponseWriter, r *http.Request, tok *Token) error {
+	if _, err := a.keyring(); err != nil {
+		return err
+	}
+	worker, name := r.PathValue("worker"), r.PathValue("name")
+	if err := secrets.CheckName(worker, name); err != nil {
+		return badRequest("%v", err)
+	}
+	st, err := a.store(r.Context())
+	if err != nil {
+		return err
+	}
+	if err := st.DeleteSecret(r.Context(), worker, name); err != nil {
+		return err
+	}
+	a.record(r, tok, "secret.delete", worker+"."+name, "")
+	writeJSON(rw, http.StatusOK, map[string]any{"success": true})
 	return nil
 }
 

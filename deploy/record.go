@@ -10,6 +10,7 @@ import (
 const (
 	DeploymentsBucket = "verge_deployments" // KV: worker name -> Worker
 	ArtifactsBucket   = "verge_artifacts"   // Object Store: digest -> artifact
+	SecretsBucket     = "verge_secrets"     // KV: worker name -> {secret name: sealed value}
 )
 
 // maxVersions bounds the history kept in a worker's record; versions that

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,9 +24,10 @@ var ErrNotFound = errors.New("no such worker")
 // Store writes deployments: the control plane's side. It works on any
 // connection that reaches the hub (the hub's own, or a PoP's leaf).
 type Store struct {
-	kv   jetstream.KeyValue
-	objs jetstream.ObjectStore
-	now  func() time.Time
+	kv      jetstream.KeyValue
+	secrets jetstream.KeyValue
+	objs    jetstream.ObjectStore
+	now     func() time.Time
 }
 
 // OpenStore creates the buckets at the hub when needed.
@@ -51,7 +53,16 @@ func OpenStore(ctx context.Context, conn *nats.Conn) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("deploy: bucket %s: %w", ArtifactsBucket, err)
 	}
-	return &Store{kv: kv, objs: objs, now: time.Now}, nil
+	secrets, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      SecretsBucket,
+		Description: "Verge worker secrets, sealed",
+		History:     1,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy: bucket %s: %w", SecretsBucket, err)
+	}
+	return &Store{kv: kv, secrets: secrets, objs: objs, now: time.Now}, nil
 }
 
 // UploadOptions describe a new version.
@@ -289,4 +300,78 @@ func (s *Store) update(ctx context.Context, name string, create bool, change fun
 func isWrongSequence(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// SecretNames lists a worker's secrets, sorted; never their values.
+func (s *Store) SecretNames(ctx context.Context, worker string) ([]string, error) {
+	sealed, _, err := s.sealed(ctx, worker)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(sealed)), nil
+}
+
+// PutSecret stores a sealed secret value for a worker; every PoP gives it
+// to the worker's next load.
+func (s *Store) PutSecret(ctx context.Context, worker, name, sealed string) error {
+	return s.updateSecrets(ctx, worker, func(m map[string]string) error {
+		m[name] = sealed
+		return nil
+	})
+}
+
+// DeleteSecret removes a worker's secret; a missing one is an error.
+func (s *Store) DeleteSecret(ctx context.Context, worker, name string) error {
+	return s.updateSecrets(ctx, worker, func(m map[string]string) error {
+		if _, ok := m[name]; !ok {
+			return fmt.Errorf("%s has no secret %s: %w", worker, name, ErrNotFound)
+		}
+		delete(m, name)
+		return nil
+	})
+}
+
+func (s *Store) sealed(ctx context.Context, worker string) (map[string]string, uint64, error) {
+	if err := CheckName(worker); err != nil {
+		return nil, 0, fmt.Errorf("deploy: %w", err)
+	}
+	e, err := s.secrets.Get(ctx, worker)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return map[string]string{}, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("deploy: secrets of %s: %w", worker, err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(e.Value(), &m); err != nil {
+		return nil, 0, fmt.Errorf("deploy: secrets of %s: %w", worker, err)
+	}
+	return m, e.Revision(), nil
+}
+
+func (s *Store) updateSecrets(ctx context.Context, worker string, change func(map[string]string) error) error {
+	for {
+		m, rev, err := s.sealed(ctx, worker)
+		if err != nil {
+			return err
+		}
+		if err := change(m); err != nil {
+			return fmt.Errorf("deploy: %w", err)
+		}
+		b, _ := json.Marshal(m)
+		if rev == 0 {
+			_, err = s.secrets.Create(ctx, worker, b)
+		} else {
+			_, err = s.secrets.Update(ctx, worker, b, rev)
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongSequence(err) {
+			return fmt.Errorf("deploy: secrets of %s: %w", worker, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 }

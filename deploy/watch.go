@@ -25,6 +25,9 @@ import (
 type Deployed struct {
 	Worker *Worker
 	Dirs   map[int]string // version number -> unpacked artifact
+	// Secrets are the worker's secrets, sealed (package secrets'
+	// Keyring): name -> value.
+	Secrets map[string]string
 }
 
 // Set is every deployed worker by name.
@@ -48,13 +51,14 @@ type WatchConfig struct {
 
 // Watcher keeps a PoP's deployments up to date: see the package doc.
 type Watcher struct {
-	cfg    WatchConfig
-	hub    jetstream.JetStream
-	stream jetstream.Stream
+	cfg WatchConfig
+	hub jetstream.JetStream
 
 	mu        sync.Mutex
-	records   map[string]*Worker // the latest records
-	delivered Set                // what OnChange last got
+	records   map[string]*Worker           // the latest records
+	secrets   map[string]map[string]string // worker -> sealed secrets
+	waiting   int                          // buckets not caught up yet
+	delivered Set                          // what OnChange last got
 	kick      chan struct{}
 
 	stop context.CancelFunc
@@ -73,7 +77,7 @@ func Watch(ctx context.Context, cfg WatchConfig) (*Watcher, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("deploy: local store: %w", err)
 	}
-	w := &Watcher{cfg: cfg, records: map[string]*Worker{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Watcher{cfg: cfg, records: map[string]*Worker{}, secrets: map[string]map[string]string{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	var err error
 	if w.hub, err = jetstream.NewWithDomain(cfg.Conn, cluster.HubDomain); err != nil {
 		return nil, fmt.Errorf("deploy: %w", err)
@@ -86,38 +90,34 @@ func Watch(ctx context.Context, cfg WatchConfig) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("deploy: local jetstream: %w", err)
 	}
-	if info.Domain == cluster.HubDomain {
-		// The control plane's own node: read the bucket itself.
+	atHub := info.Domain == cluster.HubDomain
+	if atHub {
+		// The control plane's own node: read the buckets themselves.
 		if _, err := OpenStore(ctx, cfg.Conn); err != nil {
 			return nil, err
 		}
-		w.stream, err = local.Stream(ctx, "KV_"+DeploymentsBucket)
-	} else {
-		w.stream, err = cluster.EnsureKVMirror(ctx, local, DeploymentsBucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("deploy: %w", err)
-	}
-	cons, err := w.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"$KV." + DeploymentsBucket + ".>"},
-		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("deploy: watching %s: %w", DeploymentsBucket, err)
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
-	cc, err := cons.Consume(w.onMsg)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("deploy: watching %s: %w", DeploymentsBucket, err)
+	var ccs []jetstream.ConsumeContext
+	stopAll := func() {
+		for _, cc := range ccs {
+			cc.Stop()
+		}
 	}
-	if info := cons.CachedInfo(); info == nil || info.NumPending == 0 {
-		w.poke() // nothing to catch up on: deliver the empty set now
+	w.waiting = 2
+	for _, bucket := range []string{DeploymentsBucket, SecretsBucket} {
+		cc, err := w.follow(ctx, local, bucket, atHub)
+		if err != nil {
+			cancel()
+			stopAll()
+			return nil, err
+		}
+		ccs = append(ccs, cc)
 	}
 	go func() {
 		defer close(w.done)
-		defer cc.Stop()
+		defer stopAll()
 		w.loop(wctx)
 	}()
 	return w, nil
@@ -129,11 +129,72 @@ func (w *Watcher) Close() {
 	<-w.done
 }
 
-func (w *Watcher) onMsg(m jetstream.Msg) {
-	name := strings.TrimPrefix(m.Subject(), "$KV."+DeploymentsBucket+".")
+// follow consumes a bucket's records from the local mirror (or the
+// hub's bucket at the hub).
+func (w *Watcher) follow(ctx context.Context, local jetstream.JetStream, bucket string, atHub bool) (jetstream.ConsumeContext, error) {
+	var stream jetstream.Stream
+	var err error
+	if atHub {
+		stream, err = local.Stream(ctx, "KV_"+bucket)
+	} else {
+		stream, err = cluster.EnsureKVMirror(ctx, local, bucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{"$KV." + bucket + ".>"},
+		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy: watching %s: %w", bucket, err)
+	}
+	caught := false
+	catchUp := func() {
+		w.mu.Lock()
+		if !caught {
+			caught = true
+			w.waiting--
+		}
+		ready := w.waiting == 0
+		w.mu.Unlock()
+		// Only act once every bucket caught up, so a restart delivers
+		// one set rather than one per record.
+		if ready {
+			w.poke()
+		}
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		w.onMsg(bucket, m)
+		if meta, err := m.Metadata(); err != nil || meta.NumPending == 0 {
+			catchUp()
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy: watching %s: %w", bucket, err)
+	}
+	if info := cons.CachedInfo(); info == nil || info.NumPending == 0 {
+		catchUp() // nothing to catch up on
+	}
+	return cc, nil
+}
+
+func (w *Watcher) onMsg(bucket string, m jetstream.Msg) {
+	name := strings.TrimPrefix(m.Subject(), "$KV."+bucket+".")
+	deleted := m.Headers().Get("KV-Operation") == "DEL" || m.Headers().Get("KV-Operation") == "PURGE"
 	w.mu.Lock()
-	switch m.Headers().Get("KV-Operation") {
-	case "DEL", "PURGE":
+	defer w.mu.Unlock()
+	switch {
+	case bucket == SecretsBucket && deleted:
+		delete(w.secrets, name)
+	case bucket == SecretsBucket:
+		var sealed map[string]string
+		if err := json.Unmarshal(m.Data(), &sealed); err != nil {
+			w.cfg.Log.Error("ignoring a bad secrets record", "worker", name, "err", err)
+		} else {
+			w.secrets[name] = sealed
+		}
+	case deleted:
 		delete(w.records, name)
 	default:
 		var rec Worker
@@ -142,12 +203,6 @@ func (w *Watcher) onMsg(m jetstream.Msg) {
 		} else {
 			w.records[name] = &rec
 		}
-	}
-	w.mu.Unlock()
-	// Only act once the consumer caught up, so a restart delivers one
-	// set rather than one per record.
-	if meta, err := m.Metadata(); err != nil || meta.NumPending == 0 {
-		w.poke()
 	}
 }
 
@@ -180,12 +235,13 @@ func (w *Watcher) loop(ctx context.Context) {
 func (w *Watcher) reconcile(ctx context.Context) bool {
 	w.mu.Lock()
 	records := maps.Clone(w.records)
+	sealed := maps.Clone(w.secrets)
 	prev := w.delivered
 	w.mu.Unlock()
 	set := Set{}
 	complete := true
 	for name, rec := range records {
-		d := Deployed{Worker: rec, Dirs: map[int]string{}}
+		d := Deployed{Worker: rec, Dirs: map[int]string{}, Secrets: sealed[name]}
 		for _, sp := range rec.Split {
 			v, ok := rec.Version(sp.Version)
 			if !ok {
@@ -253,7 +309,7 @@ func sameSet(a, b Set) bool {
 	}
 	for name, da := range a {
 		db, ok := b[name]
-		if !ok || !maps.Equal(da.Dirs, db.Dirs) || !slices.Equal(da.Worker.Split, db.Worker.Split) {
+		if !ok || !maps.Equal(da.Dirs, db.Dirs) || !slices.Equal(da.Worker.Split, db.Worker.Split) || !maps.Equal(da.Secrets, db.Secrets) {
 			return false
 		}
 	}

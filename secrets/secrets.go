@@ -30,10 +30,75 @@ var (
 
 // Store is the secrets kept in a folder. It is safe for concurrent use.
 type Store struct {
-	dir string
-	mu  sync.Mutex
-	gcm cipher.AEAD
+	dir  string
+	mu   sync.Mutex
+	ring *Keyring
 }
+
+// Keyring seals and opens secret values with one key. The control plane
+// and its PoPs share one (verge control's pop.creds), so values travel and
+// rest encrypted.
+type Keyring struct{ gcm cipher.AEAD }
+
+// NewKeyring returns the keyring of a 32-byte key.
+func NewKeyring(key []byte) (*Keyring, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("secrets: the key is %d bytes, not 32", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return &Keyring{gcm: gcm}, nil
+}
+
+// Seal encrypts worker's secret name, bound to both.
+func (k *Keyring) Seal(worker, name, value string) (string, error) {
+	if err := check(worker, name); err != nil {
+		return "", err
+	}
+	if len(value) > MaxValue {
+		return "", fmt.Errorf("secrets: %s is %d bytes; the limit is %d", name, len(value), MaxValue)
+	}
+	nonce := make([]byte, k.gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("secrets: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(k.gcm.Seal(nonce, nonce, []byte(value), additional(worker, name))), nil
+}
+
+// Open decrypts what Seal made for the same worker and name.
+func (k *Keyring) Open(worker, name, sealed string) (string, error) {
+	ct, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil || len(ct) < k.gcm.NonceSize() {
+		return "", fmt.Errorf("secrets: %s of %s is corrupt", name, worker)
+	}
+	pt, err := k.gcm.Open(nil, ct[:k.gcm.NonceSize()], ct[k.gcm.NonceSize():], additional(worker, name))
+	if err != nil {
+		return "", fmt.Errorf("secrets: %s of %s does not decrypt (wrong key, or moved from another worker)", name, worker)
+	}
+	return string(pt), nil
+}
+
+// OpenAll decrypts a worker's sealed secrets.
+func (k *Keyring) OpenAll(worker string, sealed map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(sealed))
+	for name, v := range sealed {
+		pt, err := k.Open(worker, name, v)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = pt
+	}
+	return out, nil
+}
+
+// CheckName validates a worker name and a secret name.
+func CheckName(worker, name string) error { return check(worker, name) }
 
 // Open returns the store in dir, creating the folder and its key (mode
 // 0600) on first use.
@@ -57,24 +122,18 @@ func Open(dir string) (*Store, error) {
 	if len(key) != 32 {
 		return nil, fmt.Errorf("secrets: %s is not a 32-byte key", keyPath)
 	}
-	block, err := aes.NewCipher(key)
+	ring, err := NewKeyring(key)
 	if err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
+		return nil, err
 	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
-	}
-	return &Store{dir: dir, gcm: gcm}, nil
+	return &Store{dir: dir, ring: ring}, nil
 }
 
 // Put sets worker's secret name to value.
 func (s *Store) Put(worker, name, value string) error {
-	if err := check(worker, name); err != nil {
+	v, err := s.ring.Seal(worker, name, value)
+	if err != nil {
 		return err
-	}
-	if len(value) > MaxValue {
-		return fmt.Errorf("secrets: %s is %d bytes; the limit is %d", name, len(value), MaxValue)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -82,12 +141,7 @@ func (s *Store) Put(worker, name, value string) error {
 	if err != nil {
 		return err
 	}
-	nonce := make([]byte, s.gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return fmt.Errorf("secrets: %w", err)
-	}
-	ct := s.gcm.Seal(nonce, nonce, []byte(value), additional(worker, name))
-	sealed[name] = base64.StdEncoding.EncodeToString(ct)
+	sealed[name] = v
 	return s.save(worker, sealed)
 }
 
@@ -139,19 +193,7 @@ func (s *Store) Values(worker string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(sealed))
-	for name, b64 := range sealed {
-		ct, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || len(ct) < s.gcm.NonceSize() {
-			return nil, fmt.Errorf("secrets: %s of %s is corrupt", name, worker)
-		}
-		pt, err := s.gcm.Open(nil, ct[:s.gcm.NonceSize()], ct[s.gcm.NonceSize():], additional(worker, name))
-		if err != nil {
-			return nil, fmt.Errorf("secrets: %s of %s does not decrypt (wrong key, or moved from another worker)", name, worker)
-		}
-		out[name] = string(pt)
-	}
-	return out, nil
+	return s.ring.OpenAll(worker, sealed)
 }
 
 func check(worker, name string) error {

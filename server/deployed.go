@@ -202,7 +202,7 @@ func (s *Server) loadDeployed(st *state, d deploy.Deployed, origins map[string]*
 		if sp.Percent == 0 {
 			continue
 		}
-		pr, err := s.loadProject(d.Dirs[sp.Version])
+		pr, err := s.loadProject(d.Dirs[sp.Version], d.Secrets)
 		if err != nil {
 			return nil, fmt.Errorf("version %d: %w", sp.Version, err)
 		}
@@ -317,4 +317,29 @@ func (s *Server) Serving() map[string][]deploy.Split {
 		}
 	}
 	return out
+}
+
+// addDeployedSecrets opens the control plane's secrets of a worker into
+// its vars; as with the node's own secrets, a name may not also be a var.
+func (s *Server) addDeployedSecrets(cfg *config.Config, sealed map[string]string) error {
+	if len(sealed) == 0 {
+		return nil
+	}
+	if s.opts.Secrets == nil {
+		return fmt.Errorf("%s has secrets but this node has no secrets key", cfg.Name)
+	}
+	vals, err := s.opts.Secrets.OpenAll(cfg.Name, sealed)
+	if err != nil {
+		return err
+	}
+	if cfg.Vars == nil {
+		cfg.Vars = map[string]string{}
+	}
+	for k, v := range vals {
+		if _, clash := cfg.Vars[k]; clash {
+			return fmt.Errorf("%s: %s is both a var and a secret", cfg.Name, k)
+		}
+		cfg.Vars[k] = v
+	}
+	return nil
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// and deployments come through it. Nil runs them on an embedded hub
 	// and leaf under [kv] dir (verge serve).
 	Cluster *nats.Conn
+	// Secrets opens the secrets deployed workers get from the control
+	// plane (verge pop: the network's key from pop.creds).
+	Secrets *secrets.Keyring
 }
 
 // Server is one PoP.
@@ -258,7 +261,7 @@ func (s *Server) build(cfg *NodeConfig, set deploy.Set, prev *state) (*state, er
 	var routes []route
 	byName := map[string]*project{}
 	for _, dir := range cfg.Projects {
-		pr, err := s.loadProject(dir)
+		pr, err := s.loadProject(dir, nil)
 		if err != nil {
 			st.close()
 			return nil, err
@@ -364,12 +367,16 @@ func (s *Server) build(cfg *NodeConfig, set deploy.Set, prev *state) (*state, er
 
 // loadProject bundles a project (a folder with verge.toml, or a worker
 // file) and loads it into the hosts.
-func (s *Server) loadProject(dir string) (*project, error) {
+// sealed are secrets from the control plane (deployed workers only).
+func (s *Server) loadProject(dir string, sealed map[string]string) (*project, error) {
 	cfg, err := config.LoadEntry(dir)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.addSecrets(cfg); err != nil {
+		return nil, err
+	}
+	if err := s.addDeployedSecrets(cfg, sealed); err != nil {
 		return nil, err
 	}
 	if strings.HasSuffix(cfg.Main, ".wasm") {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +24,7 @@ import (
 	"github.com/verge-edge/verge/control"
 	"github.com/verge-edge/verge/deploy"
 	"github.com/verge-edge/verge/kv"
+	"github.com/verge-edge/verge/secrets"
 	"github.com/verge-edge/verge/server"
 )
 
@@ -68,8 +71,9 @@ KV, tokens, PoPs) and the NATS hub (JetStream domain "hub") that PoPs
 
 On first start it writes, under --data: root.token (the API token with
 every scope; give it to verge login, then create scoped tokens with verge
-token create) and pop.seed (the nkey credentials PoPs present; copy it to
-each PoP, for verge pop --credentials). Both are 0600.`,
+token create) and pop.creds (the nkey PoPs present to the hub and the key
+that seals secrets; copy it to each PoP, for verge pop --credentials).
+Both are 0600.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := newLogger(cmd, verbose)
@@ -77,16 +81,17 @@ each PoP, for verge pop --credentials). Both are 0600.`,
 			if err != nil {
 				return fmt.Errorf("root token: %w", err)
 			}
-			seed, err := secretFile(filepath.Join(data, "pop.seed"), func() (string, error) {
-				c, err := cluster.NewCredentials()
-				return c.Seed, err
-			})
-			if err != nil {
+			credsPath := filepath.Join(data, "pop.creds")
+			if _, err := secretFile(credsPath, newPoPCreds); err != nil {
 				return fmt.Errorf("pop credentials: %w", err)
 			}
-			pub, err := cluster.Credentials{Seed: seed}.PublicKey()
+			creds, ring, err := readPoPCreds(credsPath)
 			if err != nil {
-				return fmt.Errorf("%s: %w", filepath.Join(data, "pop.seed"), err)
+				return err
+			}
+			pub, err := creds.PublicKey()
+			if err != nil {
+				return fmt.Errorf("%s: %w", credsPath, err)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -107,6 +112,7 @@ each PoP, for verge pop --credentials). Both are 0600.`,
 				Hub:       func(context.Context) (*nats.Conn, error) { return hub.Conn(), nil },
 				Deploys:   func(context.Context) (*deploy.Store, error) { return store, nil },
 				KV:        kv.NewNamespaces(hub.Conn(), log),
+				Secrets:   ring,
 				RootToken: root,
 				Log:       log,
 			})
@@ -159,11 +165,10 @@ deployments, KV and secrets while the hub is away, also after a restart.`,
 					return fmt.Errorf("--location %q: want LAT,LON in degrees", location)
 				}
 			}
-			seed, err := os.ReadFile(credsPath)
+			creds, ring, err := readPoPCreds(credsPath)
 			if err != nil {
 				return fmt.Errorf("--credentials: %w", err)
 			}
-			creds := cluster.Credentials{Seed: strings.TrimSpace(string(seed))}
 			var cfg *server.NodeConfig
 			if configPath != "" {
 				if cfg, err = server.LoadNode(configPath); err != nil {
@@ -202,7 +207,7 @@ deployments, KV and secrets while the hub is away, also after a restart.`,
 				return err
 			}
 			srv, err := server.New(cfg, server.Options{HostCommand: []string{self, "isolate-host"}, HostEnv: hostEnv(),
-				Log: log, ConfigPath: configPath, Cluster: leaf.Conn()})
+				Log: log, ConfigPath: configPath, Cluster: leaf.Conn(), Secrets: ring})
 			if err != nil {
 				return err
 			}
@@ -224,7 +229,7 @@ deployments, KV and secrets while the hub is away, also after a restart.`,
 	f.StringVar(&name, "name", "", "the PoP's name ([A-Za-z0-9_-], also its JetStream domain and default colo)")
 	f.StringVar(&location, "location", "", "LAT,LON of the PoP")
 	f.StringVar(&hubURL, "hub", "nats-leaf://127.0.0.1:7422", "the hub's leaf URL (verge control prints it)")
-	f.StringVar(&credsPath, "credentials", "", "the nkey seed file from verge control (pop.seed)")
+	f.StringVar(&credsPath, "credentials", "", "the credentials file from verge control (pop.creds)")
 	f.StringVar(&caFile, "tls-ca", "", "CA certificate that signed the hub's TLS certificate")
 	f.StringVar(&data, "data", "", "folder for the PoP's mirrors and deployed artifacts (default .verge/pop-NAME)")
 	f.StringVarP(&configPath, "config", "c", "", "node.toml (listeners, origins, routes, geo)")
@@ -250,4 +255,43 @@ func hostEnv() []string {
 		return []string{"GOMAXPROCS=1"}
 	}
 	return nil
+}
+
+// popCreds is pop.creds: what a PoP needs from the control plane.
+type popCreds struct {
+	NkeySeed   string `json:"nkey_seed"`
+	SecretsKey []byte `json:"secrets_key"` // 32 bytes, base64 in the file
+}
+
+func newPoPCreds() (string, error) {
+	c, err := cluster.NewCredentials()
+	if err != nil {
+		return "", err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(popCreds{NkeySeed: c.Seed, SecretsKey: key}, "", "  ")
+	return string(b), err
+}
+
+func readPoPCreds(path string) (cluster.Credentials, *secrets.Keyring, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cluster.Credentials{}, nil, err
+	}
+	var pc popCreds
+	if err := json.Unmarshal(b, &pc); err != nil {
+		return cluster.Credentials{}, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	ring, err := secrets.NewKeyring(pc.SecretsKey)
+	if err != nil {
+		return cluster.Credentials{}, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	creds := cluster.Credentials{Seed: pc.NkeySeed}
+	if _, err := creds.PublicKey(); err != nil {
+		return cluster.Credentials{}, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return creds, ring, nil
 }

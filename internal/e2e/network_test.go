@@ -134,7 +134,7 @@ func TestNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(string(tokenB))
-	seed := filepath.Join(root, "control", "pop.seed")
+	seed := filepath.Join(root, "control", "pop.creds")
 
 	type pop struct {
 		*proc
@@ -152,7 +152,9 @@ func TestNetwork(t *testing.T) {
 	os.MkdirAll(proj, 0o755)
 	os.WriteFile(filepath.Join(proj, "verge.toml"), []byte("name = \"shop\"\nmain = \"index.js\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"shopkv\"\n"), 0o644)
 	setVersion := func(tag string) {
-		src := "export default { async fetch(req, env) { return new Response('" + tag + " ' + ((await env.KV.get('greeting')) ?? 'none')) } }\n"
+		src := "export default { async fetch(req, env) {\n" +
+			"  if (new URL(req.url).pathname == '/secret') return new Response(env.API_KEY ?? 'no secret')\n" +
+			"  return new Response('" + tag + " ' + ((await env.KV.get('greeting')) ?? 'none')) } }\n"
 		os.WriteFile(filepath.Join(proj, "index.js"), []byte(src), 0o644)
 	}
 	cli := func(args ...string) string {
@@ -256,6 +258,25 @@ func TestNetwork(t *testing.T) {
 	pops[1].start(bin, 1)
 	pops[1].base = pops[1].field(0)
 	converge("deploy v3 with a PoP restarted", "v3 hello", start)
+
+	// A secret set at the control plane reaches the worker on every PoP,
+	// sealed in transit and at rest.
+	secret := exec.Command(bin, "secret", "put", "API_KEY", "--name", "shop", "--admin", ctl, "--token", token)
+	secret.Stdin = strings.NewReader("s3cr3t-value\n")
+	if out, err := secret.CombinedOutput(); err != nil {
+		t.Fatalf("secret put: %v\n%s", err, out)
+	}
+	for _, p := range pops {
+		eventually(t, "the secret at "+p.name, func() bool { return fetchText(p.base+"/secret", host, "") == "s3cr3t-value" })
+	}
+	if out := cli("secret", "list", "--name", "shop", "--admin", ctl); !strings.Contains(out, "API_KEY") || strings.Contains(out, "s3cr3t") {
+		t.Errorf("secret list: %s", out)
+	}
+	for _, dir := range []string{filepath.Join(root, "control"), filepath.Join(root, "gru")} {
+		if out, _ := exec.Command("grep", "-r", "-l", "s3cr3t-value", dir).Output(); len(out) > 0 {
+			t.Errorf("the secret is in plain text in %s", out)
+		}
+	}
 
 	// verge pops lists the three, up, serving v3.
 	eventually(t, "verge pops shows every PoP serving v3", func() bool {
