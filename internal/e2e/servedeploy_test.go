@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestServeDeploy: verge serve is its own control plane. A deploy through
+// its admin listener is served, survives a restart of the node, and a
+// read-only token cannot deploy.
+func TestServeDeploy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir := writeWorker(t, map[string]string{
+		"node.toml":      "[listen]\nhttp = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n",
+		"app/verge.toml": "name = \"app\"\nmain = \"src/index.ts\"\n",
+		"app/src/index.ts": `const greeting: string = "deployed v1";
+export default { fetch() { return new Response(greeting) } }`,
+	})
+	os.Chmod(dir, 0o755)
+	serve := func() (p *proc, base, admin string) {
+		p = startProc(t, bin, 2, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
+		return p, strings.TrimPrefix(p.lines[0], "Ready on "), strings.TrimPrefix(p.lines[1], "Admin API on ")
+	}
+	node, base, admin := serve()
+	run := func(args ...string) (string, error) {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("deploy", filepath.Join(dir, "app"), "--control", admin, "--token", "s3cret"); err != nil || !strings.Contains(out, "Deployed app version 1") {
+		t.Fatalf("deploy: %v\n%s", err, out)
+	}
+	const host = "app.verge.localhost"
+	eventually(t, "the deployed worker", func() bool { return fetchText(base+"/", host, "") == "deployed v1" })
+	if got := fetchText(base+"/", "other.example", ""); !strings.HasPrefix(got, "status 404") {
+		t.Errorf("another host: %q", got)
+	}
+
+	// Scoped tokens: a read token lists but cannot deploy.
+	tok, err := run("token", "create", "viewer", "--scope", "read", "--control", admin, "--token", "s3cret")
+	if err != nil {
+		t.Fatalf("token create: %v\n%s", err, tok)
+	}
+	tok = strings.TrimSpace(tok)
+	if out, err := run("versions", "app", "--control", admin, "--token", tok); err != nil || !strings.Contains(out, "100%") {
+		t.Errorf("versions with a read token: %v\n%s", err, out)
+	}
+	if out, err := run("deploy", filepath.Join(dir, "app"), "--control", admin, "--token", tok); err == nil || !strings.Contains(out, `lacks the "deploy" scope`) {
+		t.Errorf("deploy with a read token: %v\n%s", err, out)
+	}
+
+	// The node restarts and serves the deployed version from its own store.
+	node.stop()
+	_, base, _ = serve()
+	if got := fetchText(base+"/", host, ""); got != "deployed v1" {
+		t.Fatalf("after a restart: %q", got)
+	}
+}
