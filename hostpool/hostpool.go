@@ -185,8 +185,15 @@ func (p *Pool) Load(ctx context.Context, s host.Spec) error {
 		sp = old.(*spec)
 	}
 	h := p.pick(sp, nil)
-	if h == nil {
-		return errNoHost
+	for h == nil {
+		// Every host is down: the supervisor is restarting them. A deploy
+		// waits for one rather than failing.
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (waited %w)", errNoHost, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+		h = p.pick(sp, nil)
 	}
 	return h.load(ctx, sp)
 }
