@@ -116,6 +116,7 @@ func TestScopes(t *testing.T) {
 		{deployer, "PUT", "/v1/workers/shop/split", []byte(`not json`), http.StatusBadRequest},
 		{deployer, "POST", "/v1/workers/shop/rollback", nil, http.StatusBadRequest}, // no older version
 		{a.root, "PUT", "/kv/namespaces/ns/values/k", []byte("v"), http.StatusOK},
+		{deployer, "POST", "/v1/workers/shop/versions", make([]byte, deploy.MaxArtifact+1), http.StatusRequestEntityTooLarge},
 		{"", "GET", "/v1/openapi.json", nil, http.StatusOK},
 	} {
 		if status, body := a.call(c.token, c.method, c.path, c.body); status != c.want {

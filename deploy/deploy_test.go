@@ -1,8 +1,13 @@
 package deploy_test
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/verge-edge/verge/cluster"
 	"github.com/verge-edge/verge/deploy"
 )
@@ -289,4 +295,111 @@ func TestPoPRestartWithoutHub(t *testing.T) {
 	}
 	defer w.Close()
 	again.wait(t, "v1 without the hub", func(s deploy.Set) bool { return splitIs(s, "shop", deploy.Split{Version: 1, Percent: 100}) })
+}
+
+// TestBadArtifacts: a config that fails validation is refused at upload,
+// and an artifact tampered with in the Object Store is refused by the PoP,
+// which keeps serving the version it had.
+func TestBadArtifacts(t *testing.T) {
+	tp := startTopo(t)
+	ctx := context.Background()
+	store, err := deploy.OpenStore(ctx, tp.hub.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An artifact whose verge.toml is invalid (packed by hand: Pack
+	// itself validates).
+	bad := repack(t, mustPack(t), "verge.toml", "name = \"x\"\nmain = \"index.js\"\n[limits]\ncpu_ms = -5\n")
+	if _, _, err := store.Upload(ctx, bad, deploy.UploadOptions{}); err == nil || !strings.Contains(err.Error(), "cpu_ms") {
+		t.Errorf("invalid config: %v", err)
+	}
+
+	var got sets
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	w, err := deploy.Watch(ctx, deploy.WatchConfig{Conn: tp.leaf.Conn(), Dir: t.TempDir(), OnChange: got.add, Retry: 50 * time.Millisecond, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	_, a1, _ := deploy.Pack(project(t, "shop", "v1"))
+	_, a2, _ := deploy.Pack(project(t, "shop", "v2"))
+	if _, _, err := store.Upload(ctx, a1, deploy.UploadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got.wait(t, "v1", func(s deploy.Set) bool { return splitIs(s, "shop", deploy.Split{Version: 1, Percent: 100}) })
+	// Someone with access to the hub's store swaps v2's bytes.
+	js, _ := jetstream.New(tp.hub.Conn())
+	objs, err := js.ObjectStore(ctx, deploy.ArtifactsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := objs.PutBytes(ctx, deploy.Digest(a2), a1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Upload(ctx, a2, deploy.UploadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "does not match its digest") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the PoP never refused the tampered artifact:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got.mu.Lock()
+	last := got.got[len(got.got)-1]
+	got.mu.Unlock()
+	if !splitIs(last, "shop", deploy.Split{Version: 1, Percent: 100}) {
+		t.Errorf("after a tampered v2 the PoP has %+v, want v1 still", last["shop"].Worker.Split)
+	}
+}
+
+// repack returns artifact with one file replaced.
+func repack(t *testing.T, artifact []byte, name, content string) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(artifact))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(tr)
+		if h.Name == name {
+			b = []byte(content)
+		}
+		h.Size = int64(len(b))
+		tw.WriteHeader(h)
+		tw.Write(b)
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/verge-edge/verge/cluster"
+	"github.com/verge-edge/verge/config"
 )
 
 // ErrNotFound is returned for a worker that has no record.
@@ -122,12 +123,22 @@ func check(artifact []byte) (*Manifest, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	man, err := Unpack(artifact, filepath.Join(tmp, "a"))
+	dir := filepath.Join(tmp, "a")
+	man, err := Unpack(artifact, dir)
 	if err != nil {
 		return nil, err
 	}
 	if err := CheckName(man.Name); err != nil {
 		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	// A PoP would refuse an invalid config at load; refuse it here, with
+	// the key and line, before it is anyone's current version.
+	cfg, err := config.Load(filepath.Join(dir, config.FileName))
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	if cfg.Name != man.Name {
+		return nil, fmt.Errorf("deploy: verge.toml names %q but the artifact %q", cfg.Name, man.Name)
 	}
 	return man, nil
 }

@@ -54,6 +54,23 @@ export default { fetch() { return new Response(greeting) } }`,
 		t.Errorf("deploy with a read token: %v\n%s", err, out)
 	}
 
+	// A version that throws at startup is refused by the node, which
+	// keeps serving v1.
+	os.WriteFile(filepath.Join(dir, "app/src/index.ts"), []byte(`throw new Error("boom at startup");
+export default { fetch() { return new Response("v2") } }`), 0o644)
+	if out, err := run("deploy", filepath.Join(dir, "app"), "--control", admin, "--token", "s3cret"); err != nil {
+		t.Fatalf("deploy: %v\n%s", err, out)
+	}
+	eventually(t, "the broken version refused", func() bool {
+		return strings.Contains(node.stderr.String(), "deployed worker failed to load; serving its previous version")
+	})
+	if got := fetchText(base+"/", host, ""); got != "deployed v1" {
+		t.Errorf("after a broken deploy: %q", got)
+	}
+	if out, err := run("rollback", "app", "1", "--control", admin, "--token", "s3cret"); err != nil {
+		t.Fatalf("rollback: %v\n%s", err, out)
+	}
+
 	// The node restarts and serves the deployed version from its own store.
 	node.stop()
 	_, base, _ = serve()
