@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +18,7 @@ import (
 
 // proc is a verge process of the network test.
 type proc struct {
-	t      *testing.T
+	t      testing.TB
 	args   []string
 	cmd    *exec.Cmd
 	stderr *syncBuffer
@@ -25,7 +26,7 @@ type proc struct {
 }
 
 // startProc runs bin with args and waits for n lines on stdout.
-func startProc(t *testing.T, bin string, n int, args ...string) *proc {
+func startProc(t testing.TB, bin string, n int, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, args: args}
 	p.start(bin, n)
@@ -81,7 +82,7 @@ func (p *proc) field(i int) string {
 }
 
 // freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +112,86 @@ func fetchText(url, host, versionKey string) string {
 	return string(b)
 }
 
+// network is a hub and PoPs as processes, and a worker project to deploy.
+type network struct {
+	tb               testing.TB
+	bin, root, proj  string
+	ctl, token, seed string
+	hub              *proc
+	pops             []*popProc
+}
+
+type popProc struct {
+	*proc
+	name, base string
+}
+
+// startNetwork runs `verge control` and three `verge pop`s on 127.0.0.x.
+func startNetwork(tb testing.TB) *network {
+	n := &network{tb: tb, bin: buildBinary(tb), root: tb.TempDir()}
+	os.Chmod(n.root, 0o755)
+	ctlPort, leafPort := freePort(tb), freePort(tb)
+	n.hub = startProc(tb, n.bin, 2, "control", "--data", filepath.Join(n.root, "control"),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", ctlPort), "--leaf-listen", fmt.Sprintf("127.0.0.1:%d", leafPort))
+	n.ctl = strings.TrimPrefix(n.hub.lines[0], "Control API on ")
+	leafURL := n.hub.field(1)
+	tokenB, err := os.ReadFile(filepath.Join(n.root, "control", "root.token"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n.token = strings.TrimSpace(string(tokenB))
+	n.seed = filepath.Join(n.root, "control", "pop.creds")
+	for i, name := range []string{"gru", "fra", "sin"} {
+		p := startProc(tb, n.bin, 1, "pop", "--name", name, "--location", fmt.Sprintf("%d,%d", 10*i, 20*i), "--hub", leafURL,
+			"--credentials", n.seed, "--data", filepath.Join(n.root, name), "--listen", fmt.Sprintf("127.0.0.%d:0", i+2), "--hosts", "1")
+		n.pops = append(n.pops, &popProc{proc: p, name: name, base: p.field(0)})
+	}
+	// The worker reads a KV value; each deploy changes its version tag.
+	n.proj = filepath.Join(n.root, "shop")
+	os.MkdirAll(n.proj, 0o755)
+	os.WriteFile(filepath.Join(n.proj, "verge.toml"), []byte("name = \"shop\"\nmain = \"index.js\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"shopkv\"\n"), 0o644)
+	return n
+}
+
+func (n *network) setVersion(tag string) {
+	src := "export default { async fetch(req, env) {\n" +
+		"  if (new URL(req.url).pathname == '/secret') return new Response(env.API_KEY ?? 'no secret')\n" +
+		"  return new Response('" + tag + " ' + ((await env.KV.get('greeting')) ?? 'none')) } }\n"
+	os.WriteFile(filepath.Join(n.proj, "index.js"), []byte(src), 0o644)
+}
+
+// cli runs a verge command with the root token.
+func (n *network) cli(args ...string) string {
+	n.tb.Helper()
+	out, err := exec.Command(n.bin, append(args, "--token", n.token)...).CombinedOutput()
+	if err != nil {
+		n.tb.Fatalf("verge %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+const shopHost = "shop.verge.localhost"
+
+// awaitAll waits until every PoP answers want and returns how long that
+// took from start.
+func (n *network) awaitAll(what, want string, start time.Time) time.Duration {
+	n.tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, p := range n.pops {
+		for {
+			got := fetchText(p.base+"/", shopHost, "")
+			if got == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				n.tb.Fatalf("%s: PoP %s answers %q, want %q\n%s", what, p.name, got, want, p.stderr.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return time.Since(start)
+}
+
 // TestNetwork runs a hub and three PoPs as separate processes on
 // 127.0.0.x: deploys reach every PoP, KV writes reach every PoP, a 10%
 // rollout holds and is sticky, rollback and delete apply everywhere, a
@@ -120,70 +201,13 @@ func TestNetwork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a hub and three PoPs")
 	}
-	bin := buildBinary(t)
-	root := t.TempDir()
-	os.Chmod(root, 0o755)
-	ctlPort, leafPort := freePort(t), freePort(t)
-	ctlArgs := []string{"control", "--data", filepath.Join(root, "control"),
-		"--listen", fmt.Sprintf("127.0.0.1:%d", ctlPort), "--leaf-listen", fmt.Sprintf("127.0.0.1:%d", leafPort)}
-	hub := startProc(t, bin, 2, ctlArgs...)
-	ctl := strings.TrimPrefix(hub.lines[0], "Control API on ")
-	leafURL := hub.field(1)
-	tokenB, err := os.ReadFile(filepath.Join(root, "control", "root.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := strings.TrimSpace(string(tokenB))
-	seed := filepath.Join(root, "control", "pop.creds")
-
-	type pop struct {
-		*proc
-		name, base string
-	}
-	var pops []*pop
-	for i, name := range []string{"gru", "fra", "sin"} {
-		p := startProc(t, bin, 1, "pop", "--name", name, "--location", fmt.Sprintf("%d,%d", 10*i, 20*i), "--hub", leafURL,
-			"--credentials", seed, "--data", filepath.Join(root, name), "--listen", fmt.Sprintf("127.0.0.%d:0", i+2), "--hosts", "1")
-		pops = append(pops, &pop{proc: p, name: name, base: p.field(0)})
-	}
-
-	// The worker reads a KV value; each deploy changes its version tag.
-	proj := filepath.Join(root, "shop")
-	os.MkdirAll(proj, 0o755)
-	os.WriteFile(filepath.Join(proj, "verge.toml"), []byte("name = \"shop\"\nmain = \"index.js\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"shopkv\"\n"), 0o644)
-	setVersion := func(tag string) {
-		src := "export default { async fetch(req, env) {\n" +
-			"  if (new URL(req.url).pathname == '/secret') return new Response(env.API_KEY ?? 'no secret')\n" +
-			"  return new Response('" + tag + " ' + ((await env.KV.get('greeting')) ?? 'none')) } }\n"
-		os.WriteFile(filepath.Join(proj, "index.js"), []byte(src), 0o644)
-	}
-	cli := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(bin, append(args, "--token", token)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("verge %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	const host = "shop.verge.localhost"
-	// converge waits until every PoP answers want, and reports how long
-	// it took from start.
+	n := startNetwork(t)
+	bin, ctl, token, hub, root, proj, pops := n.bin, n.ctl, n.token, n.hub, n.root, n.proj, n.pops
+	setVersion, cli := n.setVersion, n.cli
+	const host = shopHost
 	converge := func(what, want string, start time.Time) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for _, p := range pops {
-			for {
-				got := fetchText(p.base+"/", host, "")
-				if got == want {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%s: PoP %s answers %q, want %q\n%s", what, p.name, got, want, p.stderr.String())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-		}
-		t.Logf("%s: all PoPs converged in %v", what, time.Since(start).Round(time.Millisecond))
+		t.Logf("%s: all PoPs converged in %v", what, n.awaitAll(what, want, start).Round(time.Millisecond))
 	}
 
 	setVersion("v1")
@@ -321,4 +345,47 @@ func TestNetwork(t *testing.T) {
 		}
 	}
 	t.Logf("delete: all PoPs stopped serving in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkPropagation measures, on a hub and three PoP processes, the
+// time from starting `verge deploy` to every PoP serving the new version,
+// and from a KV write (control API) to every PoP reading it. Run with
+// go test -run '^$' -bench Propagation -benchtime 20x ./internal/e2e
+func BenchmarkPropagation(b *testing.B) {
+	n := startNetwork(b)
+	n.setVersion("v0")
+	n.cli("deploy", n.proj, "--control", n.ctl)
+	n.awaitAll("first deploy", "v0 none", time.Now())
+	var deploys, puts []time.Duration
+	for i := range b.N {
+		tag := fmt.Sprintf("v%d", i+1)
+		n.setVersion(tag)
+		start := time.Now()
+		n.cli("deploy", n.proj, "--control", n.ctl)
+		deploys = append(deploys, n.awaitAll("deploy", tag+" none", start))
+	}
+	last := fmt.Sprintf("v%d", b.N)
+	for i := range b.N {
+		value := fmt.Sprintf("value-%d", i)
+		req, _ := http.NewRequest("PUT", n.ctl+"/kv/namespaces/shopkv/values/greeting", strings.NewReader(value))
+		req.Header.Set("Authorization", "Bearer "+n.token)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("KV put: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		puts = append(puts, n.awaitAll("KV put", last+" "+value, start))
+	}
+	b.ReportMetric(float64(percentile(deploys, 50).Milliseconds()), "deploy-p50-ms")
+	b.ReportMetric(float64(percentile(deploys, 99).Milliseconds()), "deploy-max-ms")
+	b.ReportMetric(float64(percentile(puts, 50).Microseconds())/1000, "kv-p50-ms")
+	b.ReportMetric(float64(percentile(puts, 99).Microseconds())/1000, "kv-max-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
 }

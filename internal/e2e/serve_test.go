@@ -16,7 +16,7 @@ import (
 
 // buildBinary builds cmd/verge into a folder the unprivileged host user
 // can execute from.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "verge-e2e-bin-")
 	if err != nil {
