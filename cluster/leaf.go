@@ -145,6 +145,9 @@ func StartLeaf(ctx context.Context, cfg LeafConfig) (*Leaf, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cluster: leaf tls: %w", err)
 		}
+		// GenTLSConfig loads the CA for a server verifying its clients;
+		// this side is the client and verifies the hub with it.
+		tc.RootCAs, tc.ClientCAs = tc.ClientCAs, nil
 		remote.TLS, remote.TLSConfig = true, tc
 	}
 	l.opts = &server.Options{
