@@ -320,7 +320,7 @@ func (s *Server) Serving() map[string][]deploy.Split {
 }
 
 // addDeployedSecrets opens the control plane's secrets of a worker into
-// its vars; as with the node's own secrets, a name may not also be a var.
+// its vars.
 func (s *Server) addDeployedSecrets(cfg *config.Config, sealed map[string]string) error {
 	if len(sealed) == 0 {
 		return nil
@@ -332,14 +332,5 @@ func (s *Server) addDeployedSecrets(cfg *config.Config, sealed map[string]string
 	if err != nil {
 		return err
 	}
-	if cfg.Vars == nil {
-		cfg.Vars = map[string]string{}
-	}
-	for k, v := range vals {
-		if _, clash := cfg.Vars[k]; clash {
-			return fmt.Errorf("%s: %s is both a var and a secret", cfg.Name, k)
-		}
-		cfg.Vars[k] = v
-	}
-	return nil
+	return mergeSecrets(cfg, vals)
 }

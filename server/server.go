@@ -142,6 +142,13 @@ func (s *Server) addSecrets(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	return mergeSecrets(cfg, vals)
+}
+
+// mergeSecrets adds secrets to a worker's vars. A secret may not share a
+// name with a var: which one the worker would see must not depend on an
+// accident.
+func mergeSecrets(cfg *config.Config, vals map[string]string) error {
 	if len(vals) > 0 && cfg.Vars == nil {
 		cfg.Vars = map[string]string{}
 	}
