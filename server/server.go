@@ -516,17 +516,19 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	ri := geo.NewRequestInfo(r, h.colo)
 	ri.ClientTCPRTT = clientRTT(r.Context())
-	cf := geo.CF(info.Location, ri)
 	// What the route's policies decided, where Workers code reads the
 	// edge's facts about a request.
+	var extra []geo.RawField
 	if len(info.Variants) > 0 {
-		cf["experiments"] = info.Variants
+		b, _ := json.Marshal(info.Variants)
+		extra = append(extra, geo.RawField{Key: "experiments", JSON: b})
 	}
 	if info.Flags != "" {
-		cf["flags"] = json.RawMessage(info.Flags)
+		extra = append(extra, geo.RawField{Key: "flags", JSON: []byte(info.Flags)})
 	}
+	cf := string(geo.AppendCF(make([]byte, 0, 1024), info.Location, ri, extra...))
 	if !h.tail.Watched() {
-		h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
+		h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CFJSON: cf})
 		return
 	}
 	start := time.Now()
@@ -543,7 +545,7 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		h.tail.Publish(tail.Event{Worker: h.name, Colo: h.colo, Kind: "request", Method: r.Method, URL: requestURL(r),
 			Status: tw.status, Ms: float64(time.Since(start).Microseconds()) / 1000, Outcome: outcome})
 	}()
-	h.pool.Serve(tw, r, h.id, worker.RequestInfo{URL: requestURL(r), CF: cf})
+	h.pool.Serve(tw, r, h.id, worker.RequestInfo{URL: requestURL(r), CFJSON: cf})
 }
 
 func requestURL(r *http.Request) string {
