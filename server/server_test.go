@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,7 +33,14 @@ func TestMain(m *testing.M) {
 	if os.Getenv("VERGE_TEST_HOST") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
-		if err := host.Run(ctx, host.Options{Log: slog.New(slog.NewJSONHandler(os.Stderr, nil))}, host.Limits{}); err != nil {
+		if f := os.Getenv("VERGE_HOST_CPUPROFILE"); f != "" { // see BenchmarkServeHello
+			if out, err := os.Create(f); err == nil {
+				pprof.StartCPUProfile(out)
+			}
+		}
+		err := host.Run(ctx, host.Options{Log: slog.New(slog.NewJSONHandler(os.Stderr, nil))}, host.Limits{})
+		pprof.StopCPUProfile()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

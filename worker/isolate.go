@@ -217,10 +217,8 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 				return fmt.Errorf("request.cf: %w", err)
 			}
 		}
-		var err error
-		if cf, err = vm.ParseJSON(s); err != nil {
-			return fmt.Errorf("request.cf: %w", err)
-		}
+		// The Request parses it on first use (see fetch.js).
+		cf = vm.NewString(s)
 	}
 	req, err := fetch.NewRequest(vm, r, info.URL, cf)
 	cf.Free()

@@ -226,7 +226,16 @@
       if (st.signal === null && internals.abort) st.signal = internals.abort.newSignal();
       return st.signal;
     }
-    get cf() { return stateOf(this).cf; }
+    get cf() {
+      const st = stateOf(this);
+      // An incoming request.cf arrives as JSON and is parsed on first
+      // use: most workers never read it.
+      if (st.cfJSON !== undefined) {
+        st.cf = JSON.parse(st.cfJSON);
+        st.cfJSON = undefined;
+      }
+      return st.cf;
+    }
     get fetcher() { return null; }
     get integrity() { return ""; }
     get keepalive() { return false; }
@@ -306,10 +315,12 @@
   mixBody(Response);
 
   // The host's view of requests and responses.
+  // cf is request.cf, or its JSON text (a string) to be parsed lazily.
   function newIncoming(method, url, flat, rid, cf) {
     const r = Object.create(Request.prototype);
+    const lazy = typeof cf === "string";
     states.set(r, {
-      method, url, redirect: "manual", cf, signal: null,
+      method, url, redirect: "manual", cf: lazy ? undefined : cf, cfJSON: lazy ? cf : undefined, signal: null,
       headers: H.fromFlat(flat, "request"),
       body: new BodyState(rid ? { rid } : null),
     });
