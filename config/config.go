@@ -75,6 +75,11 @@ type Config struct {
 	Dev Dev
 	// Geo configures geolocation for request.cf.
 	Geo Geo
+	// FlagsBinding is [flags] binding: the env name of the binding that
+	// reads the feature flags and experiment variants the edge evaluated
+	// for a request (node.toml's [[routes.flags]] and
+	// [[routes.experiments]]), or "".
+	FlagsBinding string
 }
 
 // Route is a route pattern such as "shop.example.com/*", with the zone it

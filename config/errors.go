@@ -180,13 +180,15 @@ func tableKeys(table string) []string {
 	switch table {
 	case "":
 		return []string{"name", "main", "compatibility_date", "compatibility_flags", "route", "routes",
-			"vars", "kv_namespaces", "ratelimits", "limits", "origin", "fetch_allow", "dev", "geo"}
+			"vars", "kv_namespaces", "ratelimits", "limits", "origin", "fetch_allow", "dev", "geo", "flags"}
 	case "limits":
 		return []string{"cpu_ms", "memory_mb", "subrequests", "wall_ms", "startup_ms", "request_body_mb", "response_body_mb"}
 	case "dev":
 		return []string{"port", "ip", "host"}
 	case "geo":
 		return []string{"db"}
+	case "flags":
+		return []string{"binding"}
 	case "kv_namespaces":
 		return []string{"binding", "id", "preview_id"}
 	case "ratelimits":

@@ -107,6 +107,8 @@ func (p *parser) parse() *Config {
 			p.dev(c, v)
 		case "geo":
 			c.Geo = p.geo(k, v)
+		case "flags":
+			c.FlagsBinding = p.flags(k, v)
 		default:
 			p.unknownKey("", k)
 		}
@@ -136,7 +138,37 @@ func (p *parser) parse() *Config {
 			p.errorf("vars."+rl.Binding, "%q is also a rate limiter binding; vars and bindings share env", rl.Binding)
 		}
 	}
+	if _, ok := c.Vars[c.FlagsBinding]; ok && c.FlagsBinding != "" {
+		p.errorf("vars."+c.FlagsBinding, "%q is also the flags binding; vars and bindings share env", c.FlagsBinding)
+	}
 	return c
+}
+
+// flags reads [flags]: the binding that exposes the edge's feature flags
+// and experiment variants to the worker.
+func (p *parser) flags(key string, v any) string {
+	t, ok := p.table(key, v)
+	if !ok {
+		return ""
+	}
+	var binding string
+	for _, k := range sortedKeys(t) {
+		switch k {
+		case "binding":
+			if s, ok := p.str(joinKey(key, k), t[k]); ok {
+				if !isIdentifier(s) {
+					p.errorf(joinKey(key, k), "must be a JavaScript identifier, got %q", s)
+				}
+				binding = s
+			}
+		default:
+			p.unknownKey(key, k)
+		}
+	}
+	if binding == "" {
+		p.errorf(key, `needs binding, e.g. [flags] binding = "FLAGS"`)
+	}
+	return binding
 }
 
 // checkFiles checks that the files the config names exist (Load only).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/verge-edge/verge/bindings/flags"
 	kvbinding "github.com/verge-edge/verge/bindings/kv"
 	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/config"
@@ -180,7 +181,7 @@ func isLimit(err error) bool {
 }
 
 // BindingsFrom converts verge.toml's bindings ([[kv_namespaces]],
-// [[ratelimits]]) to env bindings.
+// [[ratelimits]], [flags]) to env bindings.
 func BindingsFrom(c *config.Config) []Binding {
 	var out []Binding
 	for _, ns := range c.KVNamespaces {
@@ -190,6 +191,9 @@ func BindingsFrom(c *config.Config) []Binding {
 	for _, rl := range c.RateLimits {
 		cfg := ratelimit.Config{Namespace: rl.NamespaceID, Limit: rl.Limit, Period: rl.Period}
 		out = append(out, Binding{Name: rl.Binding, Type: ratelimit.Type, Config: cfg.JSON()})
+	}
+	if c.FlagsBinding != "" {
+		out = append(out, Binding{Name: c.FlagsBinding, Type: flags.Type, Config: flags.Config()})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"github.com/verge-edge/verge/bindings/flags"
 	kvbinding "github.com/verge-edge/verge/bindings/kv"
 	"github.com/verge-edge/verge/bindings/ratelimit"
 	"github.com/verge-edge/verge/engine"
@@ -10,7 +11,7 @@ import (
 // NewPrelude compiles the Web APIs and the worker runtime script. Call it
 // once per process and share the result across workers.
 func NewPrelude() (*engine.Prelude, error) {
-	return engine.NewPrelude(webapi.Extensions(ratelimit.Extension(), kvbinding.Extension(), Extension())...)
+	return engine.NewPrelude(webapi.Extensions(ratelimit.Extension(), kvbinding.Extension(), flags.Extension(), Extension())...)
 }
 
 // Compile compiles a bundle to the bytecode Config.Bytecode takes, so that a
