@@ -85,7 +85,11 @@ func startNode(t testing.TB, files map[string]string) *node {
 		cfg.Hosts.Count = 1
 	}
 	cfg.Hosts.User = "root" // the test binary is only readable by root
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("VERGE_TEST_LOG") != "" {
+		logTo = os.Stderr // the front's and the hosts' logs
+	}
+	log := slog.New(slog.NewTextHandler(logTo, nil))
 	srv, err := New(cfg, Options{HostCommand: []string{os.Args[0]}, HostEnv: []string{"VERGE_TEST_HOST=1"},
 		Log: log, ConfigPath: filepath.Join(dir, "node.toml")})
 	if err != nil {
