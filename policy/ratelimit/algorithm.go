@@ -58,9 +58,12 @@ func (l *Limiter) windowRetry(st *state, elapsed int64) int64 {
 		at := per + 1 - min(per+1, ceilMulDiv(uint64(free), per, uint64(st.p)))
 		return int64(at) - elapsed
 	}
-	// The current window is full (n = requests) and stays so. In the
-	// next one its count weighs just under requests after 1ns.
-	return int64(per) - elapsed + 1
+	// The current window is full and stays so. In the next one it is
+	// the previous window, whose share must fall under requests as
+	// above. With n = requests that is 1ns in; n is more only with
+	// other PoPs' counts (scope "cluster"), and then takes longer.
+	at := per + 1 - min(per+1, ceilMulDiv(uint64(l.requests), per, uint64(st.n)))
+	return int64(per) - elapsed + int64(at)
 }
 
 // bucket is a token bucket in the form of GCRA (the generic cell rate

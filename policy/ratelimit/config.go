@@ -33,6 +33,12 @@ type Config struct {
 	// ContentType is the refusal's Content-Type. Default
 	// "text/plain; charset=utf-8".
 	ContentType string `toml:"content_type"`
+	// Scope is where requests are counted: "pop" (the default), each
+	// PoP on its own, or "cluster", all PoPs together, each deciding
+	// locally from its own counts and the others' recent ones (see the
+	// package doc). Cluster scope needs the sliding window and a node
+	// with NATS (Options.Sync).
+	Scope string `toml:"scope"`
 }
 
 // Duration is a time.Duration written as a string ("10s", "1m") in TOML.
@@ -59,6 +65,12 @@ const (
 	TokenBucket   = "token_bucket"
 )
 
+// Scope names.
+const (
+	ScopePoP     = "pop"
+	ScopeCluster = "cluster"
+)
+
 const (
 	defaultStatus      = http.StatusTooManyRequests
 	defaultBody        = "Too Many Requests\n"
@@ -74,6 +86,7 @@ const (
 // rate is the validated part of a Config that a Limiter needs.
 type rate struct {
 	tokenBucket bool
+	cluster     bool // scope "cluster"
 	requests    int64
 	period      int64 // ns
 	burst       int64 // token bucket only
@@ -102,6 +115,19 @@ func (cfg *Config) validateRate() (rate, error) {
 		return rate{}, fmt.Errorf("rate_limit.period: must be between %v and %v, got %v", minPeriod, maxPeriod, period)
 	}
 	rt.period = int64(period)
+	switch cfg.Scope {
+	case "", ScopePoP:
+	case ScopeCluster:
+		// A sliding window's state is counts per window, and counts from
+		// several PoPs add up. A token bucket's is one arrival time per
+		// key, which cannot be summed.
+		if rt.tokenBucket {
+			return rate{}, fmt.Errorf("rate_limit.scope: %q needs algorithm %q: a token bucket's state (one arrival time per key) cannot be summed across PoPs", ScopeCluster, SlidingWindow)
+		}
+		rt.cluster = true
+	default:
+		return rate{}, fmt.Errorf("rate_limit.scope: %q is not %q or %q", cfg.Scope, ScopePoP, ScopeCluster)
+	}
 	if !rt.tokenBucket {
 		if cfg.Burst != 0 {
 			return rate{}, fmt.Errorf("rate_limit.burst: only for algorithm %q", TokenBucket)

@@ -14,6 +14,7 @@
 //	status = 429                  # default; any 4xx or 5xx
 //	body = "slow down\n"
 //	content_type = "text/plain; charset=utf-8"
+//	scope = "pop"                 # default; or "cluster" (sliding_window only)
 //
 // # Keys
 //
@@ -64,10 +65,76 @@
 // key skip relinking on every call). No goroutine runs. At most
 // Options.MaxKeys keys (default 1,000,000) are held: a new key in a full
 // shard evicts the shard's least recently used key, which starts afresh
-// if it returns. A full table of a million keys takes about 85 MB; that
+// if it returns. A full table of a million keys takes about 92 MB; that
 // memory is a high-water mark, as slots freed by idle keys are reused,
 // not returned.
 //
 // The Limiter needs no HTTP: Limiter.Allow(key, now) serves a worker
 // binding shaped like Cloudflare's env.LIMITER.limit({ key }).
+//
+// # Cluster scope
+//
+// scope = "pop" counts on each PoP alone: N PoPs together admit up to N
+// times the limit. scope = "cluster" counts the requests of all PoPs
+// together, without a network round trip per request: each PoP decides
+// locally, from its own counts plus the other PoPs' recent ones, as edge
+// networks' limiters do. Every SyncConfig.Interval (100 ms by default) a
+// PoP publishes, in one batch per limiter, the requests it admitted since
+// the last batch, per key and window; the others add them to their
+// counts. Only the sliding window sums across PoPs (windows are aligned
+// to the Unix epoch, so all agree on them); token_bucket with scope =
+// "cluster" is refused at config load.
+//
+// The error is bounded by the delay of those counts: a request is
+// decided without the other PoPs' admissions of the last interval plus
+// the delivery time (milliseconds within a region, a WAN round trip
+// between continents). So across the cluster a window admits at most
+// the limit plus what the other PoPs admit in one interval plus that
+// delivery time, and never more than scope "pop" would. The period must
+// span at least MinClusterWindows intervals (1 s with the default), so
+// that this stays a small share of a window. Other known gaps, all
+// erring toward admitting: a PoP that (re)starts, or a limiter rebuilt
+// by a config reload, starts from its own zero counts, learning only the
+// others' new admissions, so it may admit up to one more limit during
+// its first two periods; batches lost in a NATS outage or dropped under
+// overload are not resent (the PoPs then count partly on their own); and
+// clocks apart by more than a window would mis-age counts (a batch for
+// the window after the receiver's current one is counted in the
+// current one; later ones are dropped).
+//
+// Batches go to SubjectPrefix + "." + a hash of the limiter's Options.ID
+// and period, as "verge.ratelimit.3f9a…". A key travels only as its
+// 64-bit SipHash under a key derived from SyncConfig.Secret, never as
+// text. A batch over SyncConfig.MaxBatch bytes (16 KiB by default) is
+// split. Counts received are added to the same key table as the PoP's
+// own: a PoP that stops publishing (it left, or lost its link) adds
+// nothing more, and its counts age out with their windows, two periods
+// at most. Memory stays bounded by the table's MaxKeys cap: the keys
+// other PoPs report take slots like local ones (evicting the least
+// recently used), and the increments waiting for the next batch are
+// kept in the keys' slots, so a flood of distinct keys costs no more
+// than the cap (the increments of keys evicted before the next batch
+// are not shared).
+//
+// Wiring: a node with NATS starts one Sync on its connection and gives
+// it to every limiter, with an ID that names the limit on every PoP:
+//
+//	// ctx is the node's lifetime: the Sync stops when it ends.
+//	sync, err := ratelimit.StartSync(ctx, nc, ratelimit.SyncConfig{
+//		Secret: networkKey, // the same on every PoP: pop.creds' key
+//		Logger: log,
+//	})
+//	defer sync.Close() // before nc is closed
+//	p, err := ratelimit.New(cfg, ratelimit.Options{Sync: sync, ID: route.Pattern})
+//	defer p.Close() // when the route is retired, as on reload
+//
+// nc is the PoP's leaf connection (cluster.Leaf.Conn, server
+// Options.Cluster for verge pop; the embedded leaf for verge serve, where
+// there is one node and any random Secret will do). The WAF's rate_limit
+// rules need the same Options (an ID per route and rule) to use scope =
+// "cluster". Bindings count across the cluster with
+// NewClusterNamespaces(nil, sync) in place of NewNamespaces. A node
+// without NATS passes no Sync: New and NewLimiter then refuse scope =
+// "cluster" with an error naming rate_limit.scope, rather than silently
+// count per PoP.
 package ratelimit

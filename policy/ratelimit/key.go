@@ -90,16 +90,21 @@ var errNoKey = errors.New("key part missing")
 func (k keySpec) hash(r *http.Request, seed maphash.Seed) uint64 {
 	info := edgeinfo.From(r.Context())
 	var h maphash.Hash
-	h.SetSeed(seed)
-	if err := k.write(&h, r, info); err != nil {
-		h.Reset()
-		h.WriteByte(byte(fallbackKey))
-		writeAddr(&h, clientIP(r, info))
+	w := keyWriter{mh: &h, seed: seed}
+	if err := k.write(&w, r, info); err != nil {
+		w.reset()
+		writeFallback(&w, r, info)
 	}
-	return h.Sum64()
+	return w.sum64()
 }
 
-func (k keySpec) write(h *maphash.Hash, r *http.Request, info *edgeinfo.Info) error {
+// writeFallback writes the key of a request whose own key is missing.
+func writeFallback(h *keyWriter, r *http.Request, info *edgeinfo.Info) {
+	h.WriteByte(byte(fallbackKey))
+	writeAddr(h, clientIP(r, info))
+}
+
+func (k keySpec) write(h *keyWriter, r *http.Request, info *edgeinfo.Info) error {
 	for _, p := range k {
 		h.WriteByte(byte(p.kind))
 		switch p.kind {
@@ -180,7 +185,7 @@ func clientIP(r *http.Request, info *edgeinfo.Info) netip.Addr {
 // an IPv6 address as its /64. An IPv6 client is usually given a whole /64
 // and can pick any address in it, so keying single IPv6 addresses would
 // give each client 2^64 buckets and fill the key table at will.
-func writeAddr(h *maphash.Hash, a netip.Addr) {
+func writeAddr(h *keyWriter, a netip.Addr) {
 	a = a.Unmap()
 	if a.Is6() {
 		p, _ := a.Prefix(64) // cannot fail for an IPv6 address and 64
@@ -191,12 +196,12 @@ func writeAddr(h *maphash.Hash, a netip.Addr) {
 	h.Write(b[:])
 }
 
-func writeString(h *maphash.Hash, s string) {
+func writeString(h *keyWriter, s string) {
 	writeLen(h, len(s))
 	h.WriteString(s)
 }
 
-func writeLen(h *maphash.Hash, n int) {
+func writeLen(h *keyWriter, n int) {
 	var buf [binary.MaxVarintLen64]byte
 	h.Write(binary.AppendUvarint(buf[:0], uint64(n)))
 }

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -23,6 +24,8 @@ type Namespaces struct {
 	mu  sync.Mutex
 	m   map[namespace]*Limiter
 	now func() time.Time
+	// sync, when set, makes every namespace count across the cluster.
+	sync *Sync
 }
 
 type namespace struct {
@@ -39,6 +42,16 @@ func NewNamespaces(now func() time.Time) *Namespaces {
 	return &Namespaces{m: map[namespace]*Limiter{}, now: now}
 }
 
+// NewClusterNamespaces is NewNamespaces with every namespace counted
+// across the cluster through s (scope "cluster"), rather than per node
+// as Cloudflare counts per location. A binding whose period is under
+// MinClusterWindows sync intervals is then refused with an error.
+func NewClusterNamespaces(now func() time.Time, s *Sync) *Namespaces {
+	n := NewNamespaces(now)
+	n.sync = s
+	return n
+}
+
 // Limit counts one call of the binding with namespace id and the given
 // limit and period, for key, in scope (the worker's name: one tenant
 // cannot spend another's quota by naming its namespace). It reports
@@ -53,8 +66,16 @@ func (n *Namespaces) Limit(scope, id string, limit int, period time.Duration, ke
 			n.mu.Unlock()
 			return false, errors.New("ratelimit: too many rate limiter namespaces on this node")
 		}
+		cfg := Config{Requests: limit, Period: Duration(period)}
+		opts := Options{MaxKeys: namespaceMaxKeys}
+		if n.sync != nil {
+			cfg.Scope, opts.Sync = ScopeCluster, n.sync
+			// The same worker, namespace and limit on every PoP; the
+			// period is in the subject already.
+			opts.ID = "binding\x00" + scope + "\x00" + id + "\x00" + strconv.Itoa(limit)
+		}
 		var err error
-		l, err = NewLimiter(Config{Requests: limit, Period: Duration(period)}, Options{MaxKeys: namespaceMaxKeys})
+		l, err = NewLimiter(cfg, opts)
 		if err != nil {
 			n.mu.Unlock()
 			return false, err

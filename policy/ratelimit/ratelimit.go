@@ -41,6 +41,10 @@ func New(cfg Config, opts Options) (*Policy, error) {
 // Limiter returns the policy's Limiter.
 func (p *Policy) Limiter() *Limiter { return p.lim }
 
+// Close retires the policy's Limiter (Limiter.Close): call it when the
+// route is retired. It matters only with scope "cluster".
+func (p *Policy) Close() error { return p.lim.Close() }
+
 // Wrap implements policy.Policy: every response carries the RateLimit
 // header fields; a request over the limit is answered with the
 // configured status (429) and Retry-After and never reaches next.
@@ -56,7 +60,7 @@ func (p *Policy) Wrap(next http.Handler) http.Handler {
 // whether r is within the limit; if not, it has answered r with the
 // configured refusal. The WAF's rate_limit action uses it.
 func (p *Policy) Check(w http.ResponseWriter, r *http.Request) bool {
-	res := p.lim.allowHash(p.s.key.hash(r, p.lim.seed), p.now())
+	res := p.lim.allowHash(p.lim.requestHash(p.s.key, r), p.now())
 	h := w.Header()
 	setHeaders(h, p.s.policyField, res)
 	if res.Allowed {

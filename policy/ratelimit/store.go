@@ -33,6 +33,11 @@ type slot struct {
 	last       int64 // Unix ns of the last move to the list's back
 	prev, next int32 // LRU neighbours; next links the free list too
 	state
+	// pend counts the requests admitted in window state.t and not yet
+	// published to the other PoPs (scope "cluster" only). It sits here,
+	// in the cache line the request has just read, rather than in a
+	// table of its own.
+	pend int32
 }
 
 // state is an algorithm's per-key state. Sliding window: t is the
