@@ -69,6 +69,7 @@ var routes = []route{
 	{"GET", "/v1/secrets/{worker}", ScopeSecrets, "A worker's secret names (never values)", (*API).listSecrets},
 	{"PUT", "/v1/secrets/{worker}/{name}", ScopeSecrets, "Set a secret; the body is the value", (*API).putSecret},
 	{"DELETE", "/v1/secrets/{worker}/{name}", ScopeSecrets, "Delete a secret", (*API).deleteSecret},
+	{"GET", "/v1/tail", ScopeRead, "Stream live events from every PoP as JSON lines; query: worker, status, method, search, sampling", (*API).tail},
 	{"GET", "/v1/pops", ScopeRead, "PoPs with location, health, versions served, last heartbeat and request rate", (*API).listPoPs},
 	{"GET", "/v1/tokens", ScopeAdmin, "List API tokens (names and scopes)", (*API).listTokens},
 	{"POST", "/v1/tokens", ScopeAdmin, "Create a token: {name, scopes}; the secret is shown once", (*API).createToken},
@@ -540,4 +541,9 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 	rw.Header().Set("Content-Type", "application/json")
 	rw.WriteHeader(status)
 	json.NewEncoder(rw).Encode(v)
+}
+
+func (a *API) tail(rw http.ResponseWriter, r *http.Request, _ *Token) error {
+	TailHandler(a.cfg.Hub).ServeHTTP(rw, r)
+	return nil
 }

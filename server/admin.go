@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/verge-edge/verge/cache"
+	"github.com/verge-edge/verge/cluster"
 	"github.com/verge-edge/verge/control"
 )
 
@@ -61,6 +62,13 @@ func (s *Server) adminHandler(token string) http.Handler {
 				if err != nil {
 					return nil, err
 				}
+				s.tailNATS.Do(func() {
+					// The embedded leaf is this node's PoP: GET /v1/tail
+					// streams its events. It stops with the leaf's connection.
+					if err := s.PublishTail(context.Background(), local.Leaf.Conn(), cluster.LocalPoP); err != nil {
+						s.log.Warn("live tail through the control API unavailable", "err", err)
+					}
+				})
 				return local.Hub.Conn(), nil
 			},
 			Deploys:   s.DeployStore,

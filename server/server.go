@@ -72,6 +72,9 @@ type Server struct {
 	embedded *kv.Embedded
 	deploys  deployments
 	tail     *tail.Hub
+	// tailNATS starts the live tail bridge on verge serve's embedded NATS
+	// once, when the control API first reaches it.
+	tailNATS sync.Once
 	// secrets are opened lazily (the folder and key are made on first use).
 	secretsDir  string
 	secretsOnce sync.Once

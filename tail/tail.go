@@ -1,5 +1,6 @@
 // Package tail carries a node's live events (requests, console lines,
-// exceptions) to whoever is watching: `verge tail` through the admin API.
+// exceptions) to whoever is watching: `verge tail` through the admin API,
+// or through the control API from every PoP over NATS (see nats.go).
 // Publishing costs one atomic load when nobody watches; a slow watcher
 // loses events (counted) rather than slowing requests.
 package tail
@@ -15,10 +16,14 @@ import (
 
 // Event is one thing that happened in a worker.
 type Event struct {
-	Time   time.Time `json:"time"`
-	Colo   string    `json:"colo,omitempty"`
-	Worker string    `json:"worker"`
-	// Kind is "request", "console" or "exception".
+	Time time.Time `json:"time"`
+	Colo string    `json:"colo,omitempty"`
+	// PoP is the name of the PoP the event comes from (verge pop --name),
+	// set by the NATS bridge; empty on a node's own admin stream.
+	PoP    string `json:"pop,omitempty"`
+	Worker string `json:"worker"`
+	// Kind is "request", "console" or "exception"; through NATS also
+	// KindAttached and KindDropped notices.
 	Kind string `json:"kind"`
 
 	// Requests.
@@ -31,6 +36,9 @@ type Event struct {
 	// Console lines and exceptions.
 	Level   string `json:"level,omitempty"`
 	Message string `json:"message,omitempty"`
+
+	// Dropped counts the events lost before a KindDropped notice.
+	Dropped int64 `json:"dropped,omitempty"`
 }
 
 // Filter selects events, as `verge tail`'s flags.

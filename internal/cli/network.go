@@ -211,6 +211,9 @@ deployments, KV and secrets while the hub is away, also after a restart.`,
 			if err != nil {
 				return err
 			}
+			if err := srv.PublishTail(ctx, leaf.Conn(), name); err != nil {
+				return err
+			}
 			started := time.Now().UTC()
 			var last uint64
 			lastAt := time.Now()
