@@ -61,6 +61,10 @@ type Result struct {
 	// Warnings are esbuild's warnings (for example, `module.exports` in a
 	// file that also uses `export`). The build succeeded anyway.
 	Warnings []Message
+	// Wasm holds the WebAssembly modules the code imports (`import mod
+	// from "./add.wasm"`), by their path relative to the entry's folder
+	// with forward slashes; they ship beside Code (see wasm.go).
+	Wasm map[string][]byte
 }
 
 // nodeEnvKey is the define that npm packages use to pick a build flavour.
@@ -99,6 +103,7 @@ func Build(opts Options) (*Result, error) {
 		define[nodeEnvKey] = `"production"`
 	}
 	rec := &recorder{}
+	wasm := &wasmModules{dir: dir, files: map[string][]byte{}}
 	bo := api.BuildOptions{
 		Bundle:     true,
 		Write:      false,
@@ -136,7 +141,9 @@ func Build(opts Options) (*Result, error) {
 		// relative to the entry's folder.
 		Outfile:  filepath.Join(dir, "__verge_bundle.js"),
 		LogLevel: api.LogLevelSilent,
-		Plugins:  []api.Plugin{rec.plugin()},
+		// The recorder comes first: it sees every file, .wasm included,
+		// and leaves loading to what follows.
+		Plugins: []api.Plugin{rec.plugin(), wasm.plugin()},
 	}
 	if !opts.NoSourcemap {
 		bo.Sourcemap = api.SourceMapExternal
@@ -171,6 +178,7 @@ func Build(opts Options) (*Result, error) {
 	if out.Code == nil {
 		return nil, fmt.Errorf("bundle: %s: esbuild produced no script", entry)
 	}
+	out.Wasm = wasm.result()
 	return out, nil
 }
 

@@ -275,6 +275,7 @@ func (s *Server) workerConfig(res *bundle.Result) worker.Config {
 		Name:        s.cfg.Name,
 		Code:        res.Code,
 		SourceMap:   res.SourceMap,
+		Wasm:        res.Wasm,
 		Vars:        vars,
 		Limits:      lim,
 		Fetch:       fetch.Policy{AllowHost: s.allowHost, Hosts: s.cfg.FetchAllow},

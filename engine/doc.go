@@ -14,7 +14,8 @@
 // process-wide table or lock sits on the call path. JavaScript reaches them as
 // verge.ops.<name>(...) inside the prelude; bootstrap.js hides them from
 // worker code. Bytes cross as ArrayBuffers (Value.Bytes, Call.View,
-// VM.NewBytes), never JSON or base64.
+// VM.NewBytes), never JSON or base64; NewExternalArrayBuffer makes one over
+// memory the engine does not own, without copying.
 //
 //	func opUpper(c *engine.Call) (engine.Value, error) {
 //		s, err := c.String(0)            // borrowed arguments
@@ -62,7 +63,8 @@
 // time JavaScript may run (ErrDeadline); Interrupt stops it from another
 // goroutine (ErrInterrupted). Both reach loops, built-ins and regular
 // expressions through QuickJS's interrupt handler and cannot be caught by
-// the script.
+// the script. Go work that an op runs synchronously and that the handler
+// cannot reach (WebAssembly) gets the same limits from BlockingContext.
 //
 // # Prelude
 //

@@ -120,6 +120,9 @@ type VM struct {
 	// state holds per-VM data of extensions, see SetState.
 	state map[string]any
 
+	ext      externals // see NewExternalArrayBuffer
+	blocking blocking  // see BlockingContext
+
 	// Log receives uncaught errors from timers and jobs; nil drops them.
 	OnError func(error)
 }
@@ -308,6 +311,7 @@ func (vm *VM) Interrupt() {
 		return
 	}
 	atomic.StoreInt32(&vm.istate().flag, 1)
+	vm.cancelBlocking()
 	vm.loop.wake()
 }
 

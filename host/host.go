@@ -70,6 +70,9 @@ type Spec struct {
 	MaxVMs     int      `json:"maxVMs,omitempty"`
 	// Bindings are env bindings besides Vars (rate limiters).
 	Bindings []worker.Binding `json:"bindings,omitempty"`
+	// Wasm are the WebAssembly modules Code imports, by name (see
+	// bundle.Result.Wasm).
+	Wasm map[string][]byte `json:"wasm,omitempty"`
 }
 
 // Options configure a Server.
@@ -243,7 +246,7 @@ func (s *Server) Load(spec Spec) error {
 
 func (s *Server) workerConfig(spec Spec) (worker.Config, error) {
 	cfg := worker.Config{
-		Name: spec.Name, Code: spec.Code, SourceMap: spec.SourceMap, Vars: spec.Vars,
+		Name: spec.Name, Code: spec.Code, SourceMap: spec.SourceMap, Wasm: spec.Wasm, Vars: spec.Vars,
 		Limits: spec.Limits, Prelude: s.prelude, Spares: s.spares, Dev: spec.Dev, MaxVMs: spec.MaxVMs,
 		Log: s.log.With("worker", spec.Name),
 	}

@@ -400,6 +400,7 @@ func (s *Server) loadProject(dir string, sealed map[string]string) (*project, er
 		Name:       cfg.Name,
 		Code:       res.Code,
 		SourceMap:  res.SourceMap,
+		Wasm:       res.Wasm,
 		Vars:       cfg.Vars,
 		Limits:     worker.LimitsFrom(cfg.Limits),
 		Origin:     cfg.Origin,

@@ -20,6 +20,7 @@ import (
 	"github.com/verge-edge/verge/webapi/structuredclone"
 	"github.com/verge-edge/verge/webapi/timers"
 	"github.com/verge-edge/verge/webapi/url"
+	"github.com/verge-edge/verge/webapi/webassembly"
 )
 
 // Extensions returns the Web API areas in load order; extra extensions
@@ -46,6 +47,7 @@ func Extensions(extra ...engine.Extension) []engine.Extension {
 		cache.Extension(),
 		crypto.Extension(),
 		structuredclone.Extension(),
+		webassembly.Extension(),
 	}
 	exts = append(exts, extra...)
 	return append(exts, bootstrap.Finish())

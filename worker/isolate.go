@@ -15,6 +15,7 @@ import (
 	"github.com/verge-edge/verge/webapi/cache"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/fetch"
+	"github.com/verge-edge/verge/webapi/webassembly"
 )
 
 // registration holds the runtime functions worker.js hands to Go.
@@ -64,6 +65,7 @@ func (w *Worker) newIsolate() (*isolate, error) {
 		return nil, fmt.Errorf("worker %s: %w", cfg.Name, err)
 	}
 	vm.SetMemoryLimit(cfg.Limits.Memory)
+	webassembly.Install(vm, w.wasm, cfg.Limits.Memory)
 	iso := &isolate{w: w, vm: vm}
 	if err := iso.load(); err != nil {
 		iso.close()

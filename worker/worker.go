@@ -27,6 +27,7 @@ import (
 	"github.com/verge-edge/verge/webapi/cache"
 	"github.com/verge-edge/verge/webapi/console"
 	"github.com/verge-edge/verge/webapi/fetch"
+	"github.com/verge-edge/verge/webapi/webassembly"
 )
 
 //go:embed worker.js
@@ -50,6 +51,9 @@ type Config struct {
 	Name      string
 	Code      []byte // the bundled classic script (see package bundle)
 	SourceMap []byte // optional, for stack traces
+	// Wasm are the WebAssembly modules the bundle imports, by name (see
+	// bundle.Result.Wasm); they are compiled once, in New.
+	Wasm map[string][]byte
 	// Bytecode is Code compiled by Compile. Optional: New compiles Code on
 	// the first VM and every later VM of the worker loads the bytecode,
 	// which is several times faster than parsing. It is trusted input: it
@@ -109,6 +113,7 @@ type Worker struct {
 	wg           sync.WaitGroup // background waitUntil work
 	heap         atomic.Int64   // heap bytes of live VMs, sampled (see release)
 	served       atomic.Int64
+	wasm         *webassembly.Runtime
 }
 
 // New loads the worker: it creates the first VM, evaluates the bundle and
@@ -131,6 +136,13 @@ func New(cfg Config) (*Worker, error) {
 	if len(cfg.Code) > cfg.Limits.ScriptSize {
 		return nil, &LimitError{Code: CodeScriptSize, Detail: fmt.Sprintf("script is %d bytes, the limit is %d", len(cfg.Code), cfg.Limits.ScriptSize)}
 	}
+	size := len(cfg.Code)
+	for _, m := range cfg.Wasm {
+		size += len(m)
+	}
+	if size > cfg.Limits.ScriptSize {
+		return nil, &LimitError{Code: CodeScriptSize, Detail: fmt.Sprintf("script and WebAssembly modules are %d bytes, the limit is %d", size, cfg.Limits.ScriptSize)}
+	}
 	if len(cfg.Vars) > cfg.Limits.EnvVars {
 		return nil, &LimitError{Code: CodeEnv, Detail: fmt.Sprintf("%d vars, the limit is %d", len(cfg.Vars), cfg.Limits.EnvVars)}
 	}
@@ -139,7 +151,11 @@ func New(cfg Config) (*Worker, error) {
 			return nil, &LimitError{Code: CodeEnv, Detail: fmt.Sprintf("var %s is %d bytes, the limit is %d", k, len(v), cfg.Limits.EnvVarSize)}
 		}
 	}
-	w := &Worker{cfg: cfg, log: cfg.Log, idle: make(chan *isolate, cfg.MaxVMs)}
+	wasm, err := webassembly.NewRuntime(context.Background(), cfg.Wasm)
+	if err != nil {
+		return nil, &LoadError{Message: err.Error()}
+	}
+	w := &Worker{cfg: cfg, log: cfg.Log, idle: make(chan *isolate, cfg.MaxVMs), wasm: wasm}
 	if len(cfg.SourceMap) > 0 {
 		m, err := sourcemap.Parse(cfg.SourceMap)
 		if err != nil {
@@ -150,6 +166,7 @@ func New(cfg Config) (*Worker, error) {
 	}
 	iso, err := w.newIsolate()
 	if err != nil {
+		w.wasm.Close()
 		return nil, err
 	}
 	w.style = iso.style
@@ -178,6 +195,8 @@ func (w *Worker) Close() {
 	w.closed = true
 	w.mu.Unlock()
 	w.wg.Wait()
+	// VMs still serving hold the WebAssembly runtime until they close.
+	defer w.wasm.Close()
 	for {
 		select {
 		case iso := <-w.idle:

@@ -1,0 +1,386 @@
+package webassembly
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/verge-edge/verge/engine"
+)
+
+//go:embed webassembly.js
+var source string
+
+// DefaultMemoryLimit is the memory budget of a VM whose worker gave none
+// (see Install): its linear memories together may hold this much.
+const DefaultMemoryLimit = 128 << 20
+
+// MaxModuleSize bounds a module that JavaScript compiles from bytes:
+// compiling is not interruptible, so its cost must be bounded up front.
+const MaxModuleSize = 10 << 20
+
+// Extension returns the WebAssembly JavaScript API.
+func Extension() engine.Extension {
+	return engine.Extension{
+		Name:    "webassembly",
+		Scripts: []engine.Script{{Name: "ext:webassembly/webassembly.js", Source: source}},
+		Ops: map[string]engine.Op{
+			"wasm_validate":        opValidate,
+			"wasm_compile":         opCompile,
+			"wasm_shipped":         opShipped,
+			"wasm_module_info":     opModuleInfo,
+			"wasm_custom_sections": opCustomSections,
+			"wasm_instantiate":     opInstantiate,
+			"wasm_call":            opCall,
+			"wasm_memory_buffer":   opMemoryBuffer,
+			"wasm_memory_grow":     opMemoryGrow,
+			"wasm_global_get":      opGlobalGet,
+			"wasm_global_set":      opGlobalSet,
+		},
+	}
+}
+
+const stateKey = "webassembly"
+
+// state is a VM's WebAssembly: the runtime it compiles and instantiates in,
+// and its memory budget.
+type state struct {
+	vm     *engine.VM
+	rt     *Runtime
+	budget budget
+}
+
+// Release implements the engine's state release: the VM is closing (its
+// instances have been closed already, as resources).
+func (st *state) Release() {
+	st.budget.closed = true
+	st.rt.release()
+}
+
+// Install gives vm the runtime of its worker version and the VM's memory
+// limit in bytes, which its heap and its linear memories then share (the
+// heap's limit is lowered by what the memories hold). Call it once, when
+// the VM is created for the worker; the runtime stays open while the VM
+// lives.
+func Install(vm *engine.VM, rt *Runtime, memoryLimit int) {
+	rt.hold()
+	st := &state{vm: vm, rt: rt, budget: budget{vm: vm, limit: int64(memoryLimit), heap: true}}
+	if memoryLimit <= 0 {
+		st.budget = budget{vm: vm, limit: DefaultMemoryLimit}
+	}
+	vm.SetState(stateKey, st)
+}
+
+// stateOf returns the VM's state. A VM nobody called Install on (tests, a
+// bare prelude) gets a runtime of its own and the default budget.
+func stateOf(vm *engine.VM) *state {
+	if st, ok := vm.State(stateKey).(*state); ok {
+		return st
+	}
+	rt, _ := NewRuntime(context.Background(), nil) // nothing to compile: no error
+	st := &state{vm: vm, rt: rt, budget: budget{vm: vm, limit: DefaultMemoryLimit}}
+	vm.SetState(stateKey, st)
+	return st
+}
+
+// moduleRef is a WebAssembly.Module's resource.
+type moduleRef struct{ m *module }
+
+// Close implements io.Closer: the Module object was collected.
+func (r *moduleRef) Close() error {
+	r.m.release()
+	return nil
+}
+
+func resource[T any](c *engine.Call, i int) (T, error) {
+	var zero T
+	id, err := c.Int(i)
+	if err != nil {
+		return zero, err
+	}
+	r, ok := c.VM.Resource(int(id))
+	if !ok {
+		return zero, engine.TypeError("WebAssembly object already released")
+	}
+	t, ok := r.(T)
+	if !ok {
+		return zero, engine.TypeError("not a WebAssembly object")
+	}
+	return t, nil
+}
+
+// moduleBytes returns a copy of a BufferSource argument: wazero may keep
+// slices of what it compiles, and a view of the engine's memory is valid
+// only during the op.
+func moduleBytes(c *engine.Call) ([]byte, error) {
+	b, err := c.View(0)
+	if err != nil {
+		return nil, engine.TypeError("argument 1 must be a BufferSource")
+	}
+	if len(b) > MaxModuleSize {
+		return nil, engine.RangeError("the module is %d bytes; Verge compiles modules of up to %d bytes from JavaScript (ship larger ones with the bundle)", len(b), MaxModuleSize)
+	}
+	return append([]byte(nil), b...), nil
+}
+
+func compileFromJS(c *engine.Call) (*module, error) {
+	b, err := moduleBytes(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := stateOf(c.VM).rt.compile(context.Background(), b)
+	if err != nil {
+		var ce *CompileError
+		if errors.As(err, &ce) {
+			return nil, compileError("WebAssembly.Module(): %v", err)
+		}
+		return nil, err
+	}
+	return m, nil
+}
+
+// opValidate: (bytes) -> whether they are a valid module.
+func opValidate(c *engine.Call) (engine.Value, error) {
+	m, err := compileFromJS(c)
+	if err != nil {
+		var je *engine.Error
+		if errors.As(err, &je) && je.Name == compileErrName {
+			return c.VM.NewBool(false), nil
+		}
+		return engine.Value{}, err
+	}
+	m.release()
+	return c.VM.NewBool(true), nil
+}
+
+// opCompile: (bytes) -> [module id, handle].
+func opCompile(c *engine.Call) (engine.Value, error) {
+	m, err := compileFromJS(c)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return idAndHandle(c.VM, &moduleRef{m})
+}
+
+// addResource adds r to the VM's resources and returns its id and handle:
+// an object (an empty ArrayBuffer, which the engine lets Go watch) whose
+// collection closes the resource right away, during the collection, where
+// a FinalizationRegistry callback would wait for the script's task to end.
+// So running the collector reclaims the memory of instances the script
+// dropped (see budget). The script keeps the handle where only the
+// resource's objects reach it. On error r is closed.
+func addResource(vm *engine.VM, r io.Closer) (int, engine.Value, error) {
+	id := vm.AddResource(r)
+	h, err := vm.NewExternalArrayBuffer(nil, func() { vm.CloseResource(id) })
+	return id, h, err
+}
+
+func idAndHandle(vm *engine.VM, r io.Closer) (engine.Value, error) {
+	id, h, err := addResource(vm, r)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return vm.NewArray(vm.NewInt(int64(id)), h)
+}
+
+// opShipped: (name, sha256 hex) -> [module id, handle] of a module the
+// bundle shipped. The hash is in the bundle's code so that a changed .wasm file
+// changes the code, and with it the worker version.
+func opShipped(c *engine.Call) (engine.Value, error) {
+	name, err := c.String(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	hash, err := c.String(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	m := stateOf(c.VM).rt.shipped[name]
+	if m == nil {
+		return engine.Value{}, fmt.Errorf("the WebAssembly module %s was not shipped with this worker", name)
+	}
+	if hash != m.hash {
+		return engine.Value{}, fmt.Errorf("the WebAssembly module %s shipped with this worker is not the one its code was built with", name)
+	}
+	return idAndHandle(c.VM, &moduleRef{m})
+}
+
+// opModuleInfo: (module id) -> {imports: [{module, name, kind}], exports:
+// [{name, kind}]}, in module order.
+func opModuleInfo(c *engine.Call) (engine.Value, error) {
+	ref, err := resource[*moduleRef](c, 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	type imp struct {
+		Module string `json:"module"`
+		Name   string `json:"name"`
+		Kind   string `json:"kind"`
+	}
+	type exp struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+	}
+	var out struct {
+		Imports []imp `json:"imports"`
+		Exports []exp `json:"exports"`
+	}
+	out.Imports, out.Exports = []imp{}, []exp{}
+	for _, i := range ref.m.info.imports {
+		out.Imports = append(out.Imports, imp{i.module, i.name, kindName(i.kind)})
+	}
+	for _, e := range ref.m.info.exports {
+		out.Exports = append(out.Exports, exp{e.name, kindName(e.kind)})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return c.VM.ParseJSON(string(b))
+}
+
+// opCustomSections: (module id, name) -> [ArrayBuffer].
+func opCustomSections(c *engine.Call) (engine.Value, error) {
+	ref, err := resource[*moduleRef](c, 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	name, err := c.String(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	var out []engine.Value
+	for _, s := range ref.m.compiled.CustomSections() {
+		if s.Name() == name {
+			out = append(out, c.VM.NewBytes(s.Data()))
+		}
+	}
+	return c.VM.NewArray(out...)
+}
+
+// opInstantiate: (module id, import functions) -> [{id, exports}, handle].
+func opInstantiate(c *engine.Call) (engine.Value, error) {
+	ref, err := resource[*moduleRef](c, 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	if !c.Arg(1).IsArray() {
+		return engine.Value{}, engine.TypeError("imports must be an array")
+	}
+	in, descs, err := stateOf(c.VM).instantiate(ref.m, c.Arg(1))
+	if err != nil {
+		return engine.Value{}, err
+	}
+	id, h, err := addResource(c.VM, in)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	b, err := json.Marshal(struct {
+		ID      int          `json:"id"`
+		Exports []exportDesc `json:"exports"`
+	}{id, descs})
+	var desc engine.Value
+	if err == nil {
+		desc, err = c.VM.ParseJSON(string(b))
+	}
+	if err != nil {
+		h.Free() // closes the instance
+		return engine.Value{}, err
+	}
+	return c.VM.NewArray(desc, h)
+}
+
+// opCall: (instance id, function slot, import functions, ...args) ->
+// result (an array for several).
+func opCall(c *engine.Call) (engine.Value, error) {
+	in, err := resource[*instance](c, 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	slot, err := c.Int(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	var args []engine.Value
+	if len(c.Args) > 3 {
+		args = c.Args[3:]
+	}
+	return in.call(int(slot), c.Arg(2), args)
+}
+
+// opMemoryBuffer: (instance id) -> the memory's ArrayBuffer.
+func opMemoryBuffer(c *engine.Call) (engine.Value, error) {
+	in, err := resource[*instance](c, 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return in.buffer()
+}
+
+// opMemoryGrow: (instance id, pages) -> previous size in pages.
+func opMemoryGrow(c *engine.Call) (engine.Value, error) {
+	in, err := resource[*instance](c, 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	delta, err := c.Int(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	if delta < 0 || delta > 65536 {
+		return engine.Value{}, engine.TypeError("WebAssembly.Memory.grow(): delta must be between 0 and 65536 pages")
+	}
+	prev, err := in.grow(uint32(delta))
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return c.VM.NewInt(int64(prev)), nil
+}
+
+func global(c *engine.Call) (*instance, int, error) {
+	in, err := resource[*instance](c, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	slot, err := c.Int(1)
+	if err != nil {
+		return nil, 0, err
+	}
+	if slot < 0 || int(slot) >= len(in.globals) {
+		return nil, 0, engine.RangeError("no exported global %d", slot)
+	}
+	return in, int(slot), nil
+}
+
+// opGlobalGet: (instance id, global slot) -> value.
+func opGlobalGet(c *engine.Call) (engine.Value, error) {
+	in, slot, err := global(c)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	g := in.globals[slot]
+	return toJS(c.VM, g.Type(), g.Get())
+}
+
+// opGlobalSet: (instance id, global slot, value).
+func opGlobalSet(c *engine.Call) (engine.Value, error) {
+	in, slot, err := global(c)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	g, ok := in.globals[slot].(api.MutableGlobal)
+	if !ok {
+		return engine.Value{}, engine.TypeError("WebAssembly.Global: the global is immutable")
+	}
+	x, err := fromJS(g.Type(), c.Arg(2))
+	if err != nil {
+		return engine.Value{}, err
+	}
+	g.Set(x)
+	return c.VM.Undefined(), nil
+}
