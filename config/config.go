@@ -42,6 +42,13 @@ type Config struct {
 	// Dir is the absolute folder holding verge.toml; relative paths in the
 	// file are resolved against it.
 	Dir string
+	// Build is build: a shell command run in Dir that writes Main, such
+	// as "GOOS=wasip1 GOARCH=wasm go build -o app.wasm ./", or "". Only a
+	// WebAssembly main is built this way (JavaScript and TypeScript are
+	// bundled by Verge); verge serve runs it at every load, verge dev at
+	// start and on every change in the folder. Load does not require Main
+	// to exist when Build is set: the build makes it.
+	Build string
 	// CompatibilityDate is compatibility_date, "YYYY-MM-DD", or "". It is
 	// stored for the runtime; nothing interprets it yet.
 	CompatibilityDate string

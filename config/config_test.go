@@ -145,6 +145,25 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadBuild: with build, main is what the build writes, so Load does
+// not require it to exist yet.
+func TestLoadBuild(t *testing.T) {
+	dir := t.TempDir()
+	cmd := "GOOS=wasip1 GOARCH=wasm go build -o out/app.wasm ./"
+	write(t, dir, FileName, "main = \"out/app.wasm\"\nbuild = \""+cmd+"\"\n")
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Build != cmd || c.Main != filepath.Join(dir, "out/app.wasm") {
+		t.Errorf("build %q main %q", c.Build, c.Main)
+	}
+	write(t, dir, FileName, "main = \"out/app.wasm\"\n")
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "main: no such file") {
+		t.Errorf("without build, a missing main: %v", err)
+	}
+}
+
 func TestErrorFormat(t *testing.T) {
 	for _, tt := range []struct {
 		e    Error

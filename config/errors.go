@@ -179,7 +179,7 @@ func suggest(table, key string) string {
 func tableKeys(table string) []string {
 	switch table {
 	case "":
-		return []string{"name", "main", "compatibility_date", "compatibility_flags", "route", "routes",
+		return []string{"name", "main", "build", "compatibility_date", "compatibility_flags", "route", "routes",
 			"vars", "kv_namespaces", "ratelimits", "limits", "origin", "fetch_allow", "dev", "geo", "flags"}
 	case "limits":
 		return []string{"cpu_ms", "memory_mb", "subrequests", "wall_ms", "startup_ms", "request_body_mb", "response_body_mb"}

@@ -68,6 +68,13 @@ func (p *parser) parse() *Config {
 					c.Main = p.path(s)
 				}
 			}
+		case "build":
+			if s, ok := p.str(k, v); ok {
+				if strings.TrimSpace(s) == "" || strings.ContainsRune(s, 0) {
+					p.errorf(k, "must be a shell command that writes main, e.g. build = \"GOOS=wasip1 GOARCH=wasm go build -o app.wasm ./\"")
+				}
+				c.Build = s
+			}
 		case "compatibility_date":
 			c.CompatibilityDate = p.date(k, v)
 		case "compatibility_flags":
@@ -128,6 +135,9 @@ func (p *parser) parse() *Config {
 	if c.Name == "" {
 		c.Name = nameFromDir(p.dir)
 	}
+	if c.Build != "" && c.Main != "" && !strings.HasSuffix(c.Main, ".wasm") {
+		p.errorf("build", "only builds a WebAssembly main (main = \"app.wasm\"); verge bundles JavaScript and TypeScript itself")
+	}
 	for _, kv := range c.KVNamespaces {
 		if _, ok := c.Vars[kv.Binding]; ok {
 			p.errorf("vars."+kv.Binding, "%q is also a KV namespace binding; vars and bindings share env", kv.Binding)
@@ -184,7 +194,7 @@ func (p *parser) checkFiles(c *Config) {
 			p.errorf(key, "%s is a folder, not a file", path)
 		}
 	}
-	if c.Main != "" {
+	if c.Main != "" && c.Build == "" { // else the build makes it
 		check("main", c.Main)
 	}
 	for i, db := range c.Geo.DBs {

@@ -92,13 +92,16 @@ type Server struct {
 type version struct {
 	w    *worker.Worker
 	mw   http.Handler // w as Vercel middleware in front of the origin, or nil
-	wasm *wasm.Module // a WebAssembly handler (main = "app.wasm") instead of w
+	wasm wasm.Handler // a WebAssembly handler (main = "app.wasm") instead of w
 	err  error        // build or load error when neither is set
 }
 
 func (v *version) loaded() bool { return v != nil && (v.w != nil || v.wasm != nil) }
 
 func (v *version) style() string {
+	if _, ok := v.wasm.(*wasm.Reactor); ok {
+		return "wasm reactor"
+	}
 	if v.wasm != nil {
 		return "wasm"
 	}
@@ -213,13 +216,17 @@ func (s *Server) rebuild() {
 	if err != nil {
 		v.err = err
 		s.printf("✘ %s\n", strings.TrimRight(err.Error(), "\n"))
+		if s.cfg.Build != "" {
+			// The sources of a build are watched even when it fails.
+			s.watchInputs(nil)
+		}
 		if old := s.current.Load(); old.loaded() {
 			s.printf("  (still serving the last good version)\n")
 			return
 		}
 		s.current.Store(v)
-		if res != nil && s.watcher != nil {
-			s.watcher.watch(res.Inputs)
+		if res != nil {
+			s.watchInputs(res.Inputs)
 		}
 		return
 	}
@@ -228,20 +235,54 @@ func (s *Server) rebuild() {
 		s.printf("↻ reloaded %s (%s) in %s\n", s.cfg.Name, v.style(), time.Since(start).Round(time.Millisecond))
 	}
 	s.builds.Add(1)
-	if s.watcher != nil {
-		s.watcher.watch(res.Inputs)
+	s.watchInputs(res.Inputs)
+}
+
+// watchInputs watches what a rebuild depends on: the bundle's inputs, or
+// for a project with a build command its whole folder, since only the
+// command knows its inputs.
+func (s *Server) watchInputs(inputs []string) {
+	switch {
+	case s.watcher == nil:
+	case s.cfg.Build != "":
+		s.watcher.watchTree(s.cfg.Dir, buildOutput(s.cfg.Dir, s.cfg.Main, s.out))
+	default:
+		s.watcher.watch(inputs)
 	}
 }
 
-// compileWasm compiles the project's WebAssembly handler (WAGI).
-func (s *Server) compileWasm() (*wasm.Module, error) {
+// buildTimeout bounds a project's build command: a cold Go or Rust build
+// takes minutes, a stuck one must not stop reloads for good.
+const buildTimeout = 10 * time.Minute
+
+// compileWasm runs the project's build command, if any, then compiles its
+// WebAssembly handler: a reactor when it exports verge_handle, else WAGI.
+func (s *Server) compileWasm() (wasm.Handler, error) {
+	if s.cfg.Build != "" {
+		s.printf("⚙ %s\n", s.cfg.Build)
+		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+		err := wasm.Build(ctx, s.cfg.Dir, s.cfg.Build)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
 	code, err := os.ReadFile(s.cfg.Main)
 	if err != nil {
 		return nil, err
 	}
 	vars, lim := s.vars(), s.workerLimits()
-	return wasm.Compile(context.Background(), code, wasm.Options{Name: s.cfg.Name, Logger: s.log, Env: vars,
-		WallTime: lim.WallTime, Memory: lim.Memory, RequestBody: lim.RequestBody, Dev: true})
+	namespaces := make(map[string]string, len(s.cfg.KVNamespaces))
+	for _, ns := range s.cfg.KVNamespaces {
+		namespaces[ns.Binding] = ns.ID
+	}
+	h, err := wasm.CompileHandler(context.Background(), code, wasm.Options{Name: s.cfg.Name, Logger: s.log, Env: vars,
+		WallTime: lim.WallTime, Startup: lim.Startup, Memory: lim.Memory, RequestBody: lim.RequestBody, ResponseBody: lim.ResponseBody,
+		KV: s.kv, KVNamespaces: namespaces, Dev: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.cfg.Main, err)
+	}
+	return h, nil
 }
 
 // vars are verge.toml's [vars] with --var on top.
@@ -339,9 +380,7 @@ func (s *Server) Start() error {
 			ln.Close()
 			return err
 		}
-		if s.current.Load().loaded() {
-			s.rebuildWatchList()
-		}
+		s.rebuildWatchList()
 	}
 	s.http = &http.Server{
 		Handler:           s,
@@ -354,6 +393,13 @@ func (s *Server) Start() error {
 }
 
 func (s *Server) rebuildWatchList() {
+	if s.cfg.Build != "" {
+		s.watchInputs(nil) // even after a failed build: its fix must reload
+		return
+	}
+	if !s.current.Load().loaded() {
+		return
+	}
 	if strings.HasSuffix(s.cfg.Main, ".wasm") {
 		s.watcher.watch([]string{s.cfg.Main})
 		return

@@ -109,9 +109,9 @@ type project struct {
 	spec host.Spec
 	// version is the deployed version number; 0 for a project folder.
 	version int
-	// wasm is a WebAssembly (WAGI) handler, run in the front rather than
-	// the isolate hosts (see RATIONALE.md); spec is then empty.
-	wasm *wasm.Module
+	// wasm is a WebAssembly handler (WAGI or reactor), run in the front
+	// rather than the isolate hosts (see RATIONALE.md); spec is then empty.
+	wasm wasm.Handler
 }
 
 // handler is what serves the project's requests.

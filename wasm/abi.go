@@ -55,7 +55,13 @@ type call struct {
 	hdrSize   int // bytes of response headers added, against Options.ResponseHeader
 	started   bool
 	clientErr error
-	bad       error // a response the guest got wrong
+	bad       error  // a response the guest got wrong
+	written   int64  // body bytes sent, against Options.ResponseBody
+	exceeded  bool   // the guest wrote past Options.ResponseBody
+	stop      func() // ends the call, for a body over the limit
+
+	kvPending     *kvResult // a KV value too large for the guest's last buffer
+	unboundLogged bool      // an unbound KV binding was logged
 
 	out       *stderrLog // the guest's stdout and stderr, logged at the end
 	logged    int        // bytes of log calls, against Options.Stderr
@@ -83,6 +89,10 @@ func (c *call) start() {
 
 // finish completes a response after verge_handle returned 0.
 func (c *call) finish() error {
+	if c.exceeded {
+		// The instance may have been stopped as the call returned.
+		return errResponseBody
+	}
 	if c.clientErr != nil {
 		return c.clientErr
 	}
@@ -132,7 +142,7 @@ func (x *Reactor) instantiateABI(ctx context.Context, rt wazero.Runtime) error {
 	add := func(name string, params int, f hostFunc) {
 		types := slices.Repeat([]api.ValueType{api.ValueTypeI32}, params)
 		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			var args [5]uint32
+			var args [8]uint32
 			for i := range params {
 				args[i] = api.DecodeU32(stack[i])
 			}
@@ -150,6 +160,10 @@ func (x *Reactor) instantiateABI(ctx context.Context, rt wazero.Runtime) error {
 	add("resp_write", 3, x.respWrite)
 	add("log", 3, x.guestLog)
 	add("env_get", 4, x.envGet)
+	add("kv_get", 6, x.kvGet)
+	add("kv_put", 7, x.kvPut)
+	add("kv_delete", 4, x.kvDelete)
+	add("kv_list", 8, x.kvList)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("wasm: instantiating the verge host module: %w", err)
 	}
@@ -368,8 +382,13 @@ func (x *Reactor) respWrite(ctx context.Context, mod api.Module, a []uint32) int
 	if len(p) == 0 {
 		return 0
 	}
+	over := false
+	if rest := x.opts.ResponseBody - c.written; int64(len(p)) > rest {
+		p, over = p[:rest], true
+	}
 	c.start()
 	n, err := c.w.Write(p)
+	c.written += int64(n)
 	switch {
 	case errors.Is(err, http.ErrBodyNotAllowed):
 		return errState
@@ -382,6 +401,13 @@ func (x *Reactor) respWrite(ctx context.Context, mod api.Module, a []uint32) int
 	if err := c.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		c.clientErr = fmt.Errorf("flushing the response: %w", err)
 		return errIO
+	}
+	if over {
+		// Stop the guest rather than fail its writes: one that ignores
+		// write errors would spin until the wall time.
+		c.exceeded = true
+		c.stop()
+		return errLimit
 	}
 	return int32(n)
 }

@@ -215,6 +215,10 @@ type cgiResponse struct {
 	w         http.ResponseWriter
 	rc        *http.ResponseController
 	maxHeader int
+	maxBody   int64
+	stop      func() // ends the instance, for a body over maxBody
+	written   int64  // body bytes sent
+	exceeded  bool   // the guest wrote past maxBody
 
 	hdr       []byte // the header block so far
 	lineStart bool   // the last byte of hdr ended a line
@@ -225,9 +229,12 @@ type cgiResponse struct {
 	clientErr error // writing to the client failed
 }
 
-func newCGIResponse(w http.ResponseWriter, maxHeader int) *cgiResponse {
-	return &cgiResponse{w: w, rc: http.NewResponseController(w), maxHeader: maxHeader, lineStart: true}
+func newCGIResponse(w http.ResponseWriter, maxHeader int, maxBody int64, stop func()) *cgiResponse {
+	return &cgiResponse{w: w, rc: http.NewResponseController(w), maxHeader: maxHeader, maxBody: maxBody, stop: stop, lineStart: true}
 }
+
+// errResponseBody is a guest that wrote more than Options.ResponseBody.
+var errResponseBody = errors.New("the response body is over the limit")
 
 // Write implements io.Writer for the guest's stdout.
 func (c *cgiResponse) Write(p []byte) (int, error) {
@@ -272,14 +279,26 @@ func (c *cgiResponse) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 	}
+	over := false
+	if rest := c.maxBody - c.written; int64(len(body)) > rest {
+		body, over = body[:rest], true
+	}
 	c.start()
 	if _, err := c.w.Write(body); err != nil {
 		c.clientErr = fmt.Errorf("writing the response: %w", err)
 		return 0, c.clientErr
 	}
+	c.written += int64(len(body))
 	if err := c.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		c.clientErr = fmt.Errorf("flushing the response: %w", err)
 		return 0, c.clientErr
+	}
+	if over {
+		// Stop the guest rather than fail its writes: one that ignores
+		// write errors would spin until the wall time.
+		c.exceeded, c.err = true, errResponseBody
+		c.stop()
+		return 0, c.err
 	}
 	return len(p), nil
 }

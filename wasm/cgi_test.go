@@ -75,7 +75,7 @@ func FuzzCGIResponse(f *testing.F) {
 			split = len(out) / 2
 		}
 		w := httptest.NewRecorder()
-		c := newCGIResponse(w, 64)
+		c := newCGIResponse(w, 64, 1<<20, func() {})
 		_, err1 := c.Write(out[:split])
 		var err2 error
 		if err1 == nil {

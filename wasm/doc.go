@@ -23,9 +23,15 @@
 //
 // Instances get real clocks and a cryptographic random source, and no
 // filesystem, network, or environment beyond the above. Limits (wall time,
-// memory, request body, response header size) end a request with the same
-// stable error codes as the JavaScript runtime (package worker), for
-// example "verge-1104: worker exceeded wall time limit".
+// memory, request body, response header and body size) end a request with
+// the same stable error codes as the JavaScript runtime (package worker),
+// for example "verge-1104: worker exceeded wall time limit".
+//
+// The package also runs long-lived handlers that follow Verge's reactor
+// ABI (CompileReactor, docs/wasm-abi.md), with host functions for the
+// request, the response, logging, env and KV. IsReactor tells the two
+// kinds apart from a module's exports, and CompileHandler compiles either;
+// Build runs a project's build command (verge.toml's build) first.
 //
 // What the package does not do: route (the front does, so X_MATCHED_ROUTE
 // is always "/..." and SCRIPT_NAME empty), WAGI's _routes and volumes,

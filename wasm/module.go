@@ -24,11 +24,18 @@ const (
 	DefaultWallTime       = worker.DefaultWallTime
 	DefaultMemory         = worker.DefaultMemory
 	DefaultRequestBody    = worker.DefaultRequestBody
+	DefaultResponseBody   = worker.DefaultResponseBody
 	DefaultResponseHeader = 32 << 10
 	DefaultStderr         = 16 << 10
 	pageSize              = 64 << 10
 	maxPages              = 1 << 16 // 4 GiB: the most a 32-bit memory can address
 )
+
+// DefaultStartup bounds a reactor instance's start. It is wall time
+// (wazero cannot measure CPU time per instance), hence more generous than
+// the JavaScript runtime's 1 s of CPU for a script's top level; a Go guest
+// starts in a few milliseconds.
+const DefaultStartup = 5 * time.Second
 
 // defaultIdleMemories keeps enough memories for every core to start a
 // request while another's memory is being zeroed.
@@ -58,6 +65,18 @@ type Options struct {
 	// RequestBody bounds the bytes the guest can read from stdin
 	// (default 100 MiB).
 	RequestBody int64
+	// ResponseBody bounds the bytes of one response body (default 10 GiB).
+	// Past it the instance is stopped and the response cut (verge-1112):
+	// a guest that keeps writing would otherwise hold a connection and a
+	// core until the wall time ends.
+	ResponseBody int64
+	// Startup bounds the start of a reactor instance: the module's start
+	// function and _initialize (a Go guest's runtime and package
+	// initialisers), default DefaultStartup. A guest that has not started
+	// by then fails CompileReactor, or the request that needed a new
+	// instance (503 verge-1106). WAGI instances start within each
+	// request's WallTime instead.
+	Startup time.Duration
 	// ResponseHeader bounds the CGI header block the guest writes before
 	// its body (default 32 KiB).
 	ResponseHeader int
@@ -71,6 +90,14 @@ type Options struct {
 	// Reactor configures the instance pool of CompileReactor; Compile
 	// ignores it.
 	Reactor ReactorOptions
+	// KV is the store behind the reactor ABI's kv_* functions (nil: they
+	// fail with ERR_UNSUPPORTED). *kv.Embedded and *kv.Namespaces satisfy
+	// it.
+	KV KV
+	// KVNamespaces are the KV namespaces a reactor guest may use, by
+	// binding name: verge.toml's [[kv_namespaces]] binding -> id, as
+	// JavaScript workers get them on env. Other names are ERR_NOT_FOUND.
+	KVNamespaces map[string]string
 
 	// Dev shows error details (traps, stack traces) in error responses, as
 	// `verge dev` does. In production they only go to the log.
@@ -93,6 +120,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RequestBody <= 0 {
 		o.RequestBody = DefaultRequestBody
+	}
+	if o.ResponseBody <= 0 {
+		o.ResponseBody = DefaultResponseBody
+	}
+	if o.Startup <= 0 {
+		o.Startup = DefaultStartup
 	}
 	if o.ResponseHeader <= 0 {
 		o.ResponseHeader = DefaultResponseHeader

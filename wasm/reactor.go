@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -112,7 +113,8 @@ func (in *instance) Write(p []byte) (int, error) {
 // the reactor ABI: a WASI reactor (Go: -buildmode=c-shared) that exports
 // verge_handle and verge_abi_version and imports the "verge" host
 // functions. It starts one instance, so that a guest that fails to
-// initialise fails here rather than on the first request.
+// initialise, or does not finish within Options.Startup, fails here
+// rather than on the first request.
 func CompileReactor(ctx context.Context, wasm []byte, opts Options) (*Reactor, error) {
 	opts = opts.withDefaults()
 	pages := uint64(opts.Memory+pageSize-1) / pageSize
@@ -170,9 +172,7 @@ func CompileReactor(ctx context.Context, wasm []byte, opts Options) (*Reactor, e
 		x.config = x.config.WithEnv(env[i], env[i+1])
 	}
 
-	wctx, cancel := context.WithTimeout(ctx, opts.WallTime)
-	defer cancel()
-	inst, err := x.newInstance(wctx)
+	inst, err := x.newInstance(ctx)
 	if err != nil {
 		_ = x.Close(ctx)
 		return nil, fmt.Errorf("wasm: starting %s: %w", x.name(), err)
@@ -236,10 +236,33 @@ func (x *Reactor) name() string {
 	return "module"
 }
 
-// newInstance instantiates the module, which runs _initialize (the Go
-// runtime's start-up and package initialisers), and checks its ABI
-// version. ctx bounds the start-up.
+// startupError is an instance that did not start within Options.Startup.
+type startupError struct{ limit time.Duration }
+
+func (e *startupError) detail() string {
+	return fmt.Sprintf("did not start within %v (its start function or _initialize did not return)", e.limit)
+}
+
+func (e *startupError) Error() string {
+	return worker.CodeStartup.String() + ": " + worker.CodeStartup.Message() + ": " + e.detail()
+}
+
+// newInstance starts an instance within Options.Startup (and ctx): a
+// guest whose start never ends must not hold a slot, or a load, forever.
 func (x *Reactor) newInstance(ctx context.Context) (*instance, error) {
+	sctx, cancel := context.WithTimeout(ctx, x.opts.Startup)
+	defer cancel()
+	in, err := x.instantiate(sctx)
+	if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, &startupError{limit: x.opts.Startup}
+	}
+	return in, err
+}
+
+// instantiate instantiates the module, which runs its start function and
+// _initialize (the Go runtime's start-up and package initialisers), and
+// checks its ABI version.
+func (x *Reactor) instantiate(ctx context.Context) (*instance, error) {
 	in := &instance{log: x.log}
 	if x.pool != nil {
 		region, err := x.pool.get()
@@ -341,8 +364,10 @@ func (x *Reactor) release(in *instance, healthy bool) {
 // pages and codes as Module.ServeHTTP: 500 verge-1101 for a trap, an exit
 // or a failed handler (verge_handle returned non-zero), 500 verge-1105 for
 // response headers over the limit, 503 verge-1103 and verge-1104 for the
-// memory and wall time limits, 503 verge-1110 when no instance became free
-// within the wall time, 413 verge-1111 for a request body over the limit.
+// memory and wall time limits, 503 verge-1106 when a new instance did not
+// start within Options.Startup, 503 verge-1110 when no instance became free
+// within the wall time, 413 verge-1111 for a request body over the limit,
+// and a cut response (verge-1112 in the log) past the response body limit.
 // An instance that failed is discarded and replaced on demand.
 func (x *Reactor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.mu.Lock()
@@ -398,6 +423,7 @@ func (x *Reactor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body:   &stdinReader{r: http.MaxBytesReader(w, body, x.opts.RequestBody)},
 		status: http.StatusOK,
 		out:    &stderrLog{max: x.opts.Stderr},
+		stop:   cancel,
 	}
 	in.out = c.out
 	in.stack[0] = api.EncodeU32(c.id)
@@ -437,10 +463,15 @@ func (x *Reactor) done(ctx context.Context, r *http.Request, c *call) {
 func (x *Reactor) failed(w http.ResponseWriter, r *http.Request, c *call, mem *instanceMemory, err error) {
 	var exit *sys.ExitError
 	var bad *responseError
+	var startup *startupError
 	started := c != nil && c.started
 	switch {
 	case errors.Is(err, context.Canceled) && (x.stop.Err() != nil || x.isClosed()):
 		x.fail(w, r, c, http.StatusServiceUnavailable, worker.CodeHost, "the module was closed during the request")
+	case c != nil && c.exceeded:
+		x.fail(w, r, c, http.StatusInternalServerError, worker.CodeResponseBody, fmt.Sprintf("over the limit of %d bytes; the response was cut", x.opts.ResponseBody))
+	case errors.As(err, &startup):
+		x.fail(w, r, c, http.StatusServiceUnavailable, worker.CodeStartup, startup.detail())
 	case errors.Is(err, context.Canceled), c != nil && c.clientErr != nil:
 		x.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
 		if started {

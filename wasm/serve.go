@@ -22,7 +22,8 @@ import (
 // Errors get Verge's error page (package worker's codes): 500 verge-1101
 // for a trap or a non-zero exit, 500 verge-1105 for a malformed or missing
 // CGI response, 503 verge-1103 and verge-1104 for the memory and wall time
-// limits, 413 verge-1111 for a request body over the limit. When the
+// limits, 413 verge-1111 for a request body over the limit, and a cut
+// response (verge-1112 in the log) past the response body limit. When the
 // failure comes after the body started streaming, the status cannot change:
 // the response is aborted with http.ErrAbortHandler so that the client
 // sees it truncated rather than complete.
@@ -62,7 +63,7 @@ func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	stdin := &stdinReader{r: http.MaxBytesReader(w, body, m.opts.RequestBody)}
-	stdout := newCGIResponse(w, m.opts.ResponseHeader)
+	stdout := newCGIResponse(w, m.opts.ResponseHeader, m.opts.ResponseBody, cancel)
 	stderr := &stderrLog{max: m.opts.Stderr}
 
 	var mem *instanceMemory
@@ -99,6 +100,8 @@ func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, context.Canceled) && m.stop.Err() != nil:
 		m.fail(w, r, stdout, stderr, http.StatusServiceUnavailable, worker.CodeHost, "the module was closed during the request")
+	case stdout.exceeded:
+		m.fail(w, r, stdout, stderr, http.StatusInternalServerError, worker.CodeResponseBody, fmt.Sprintf("over the limit of %d bytes; the response was cut", m.opts.ResponseBody))
 	case errors.Is(err, context.Canceled), stdout.clientErr != nil:
 		m.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
 		if stdout.started {

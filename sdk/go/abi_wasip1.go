@@ -37,6 +37,18 @@ func hostLog(level int32, msg unsafe.Pointer, msgLen uint32) int32
 //go:wasmimport verge env_get
 func envGet(name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, bufLen uint32) int32
 
+//go:wasmimport verge kv_get
+func kvGet(ns unsafe.Pointer, nsLen uint32, key unsafe.Pointer, keyLen uint32, buf unsafe.Pointer, bufLen uint32) int32
+
+//go:wasmimport verge kv_put
+func kvPut(ns unsafe.Pointer, nsLen uint32, key unsafe.Pointer, keyLen uint32, value unsafe.Pointer, valueLen uint32, ttl uint32) int32
+
+//go:wasmimport verge kv_delete
+func kvDelete(ns unsafe.Pointer, nsLen uint32, key unsafe.Pointer, keyLen uint32) int32
+
+//go:wasmimport verge kv_list
+func kvList(ns unsafe.Pointer, nsLen uint32, prefix unsafe.Pointer, prefixLen uint32, cursor unsafe.Pointer, cursorLen uint32, buf unsafe.Pointer, bufLen uint32) int32
+
 //go:wasmexport verge_abi_version
 func exportABIVersion() int32 { return abiVersion }
 
@@ -100,4 +112,32 @@ func hostEnvGet(name string, buf []byte) int32 {
 	np, nn := sp(name)
 	p, n := bp(buf)
 	return envGet(np, nn, p, n)
+}
+
+func hostKVGet(ns, key string, buf []byte) int32 {
+	np, nn := sp(ns)
+	kp, kn := sp(key)
+	p, n := bp(buf)
+	return kvGet(np, nn, kp, kn, p, n)
+}
+
+func hostKVPut(ns, key string, value []byte, ttl uint32) int32 {
+	np, nn := sp(ns)
+	kp, kn := sp(key)
+	p, n := bp(value)
+	return kvPut(np, nn, kp, kn, p, n, ttl)
+}
+
+func hostKVDelete(ns, key string) int32 {
+	np, nn := sp(ns)
+	kp, kn := sp(key)
+	return kvDelete(np, nn, kp, kn)
+}
+
+func hostKVList(ns, prefix, cursor string, buf []byte) int32 {
+	np, nn := sp(ns)
+	pp, pn := sp(prefix)
+	cp, cn := sp(cursor)
+	p, n := bp(buf)
+	return kvList(np, nn, pp, pn, cp, cn, p, n)
 }

@@ -34,7 +34,13 @@
 // with port 0, and r.Context() is not cancelled when the client goes away
 // (the host stops the instance at the wall-time limit instead).
 //
+// Besides the request, the host gives the handler its vars and secrets
+// (Env), the client's location (Geo), its log (Log, NewLogHandler) and the
+// KV namespaces bound in the project's verge.toml (KV):
+//
+//	v, ok, err := verge.KV("SETTINGS").Get("greeting")
+//
 // Outside GOOS=wasip1 the package compiles, so that handlers can be unit
-// tested with net/http/httptest, but Serve panics and Env, Geo and Log find
-// no host.
+// tested with net/http/httptest, but Serve panics and Env, Geo, Log and KV
+// find no host.
 package verge

@@ -44,6 +44,16 @@ type echo struct {
 }
 
 func init() {
+	if os.Getenv("HANG_ON_RESTART") != "" {
+		// The first instance marks the store; later ones never finish
+		// starting: a replacement that hangs.
+		state := verge.KV("STATE")
+		if _, started, _ := state.Get("started"); started {
+			for {
+			}
+		}
+		state.Put("started", []byte(instanceID))
+	}
 	log := slog.New(verge.NewLogHandler(nil))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/echo/", func(w http.ResponseWriter, r *http.Request) {
@@ -118,6 +128,55 @@ func init() {
 	})
 	mux.HandleFunc("/clock", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%d %s", time.Now().Unix(), rand.Text())
+	})
+	mux.HandleFunc("/flood", func(w http.ResponseWriter, r *http.Request) {
+		// 10 GB of body, ignoring write errors as a runaway guest would.
+		buf := make([]byte, 1<<20)
+		for i := 0; i < 10<<10; i++ {
+			w.Write(buf)
+		}
+	})
+	mux.HandleFunc("GET /kv/{binding}/{key}", func(w http.ResponseWriter, r *http.Request) {
+		v, ok, err := verge.KV(r.PathValue("binding")).Get(r.PathValue("key"))
+		switch {
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		case !ok:
+			http.Error(w, "missing", http.StatusNotFound)
+		default:
+			w.Write(v)
+		}
+	})
+	mux.HandleFunc("PUT /kv/{binding}/{key}", func(w http.ResponseWriter, r *http.Request) {
+		v, _ := io.ReadAll(r.Body)
+		kv := verge.KV(r.PathValue("binding"))
+		var err error
+		if ttl := r.URL.Query().Get("ttl"); ttl != "" {
+			secs, _ := strconv.Atoi(ttl)
+			err = kv.PutTTL(r.PathValue("key"), v, time.Duration(secs)*time.Second)
+		} else {
+			err = kv.Put(r.PathValue("key"), v)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("DELETE /kv/{binding}/{key}", func(w http.ResponseWriter, r *http.Request) {
+		if err := verge.KV(r.PathValue("binding")).Delete(r.PathValue("key")); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /kv/{binding}", func(w http.ResponseWriter, r *http.Request) {
+		res, err := verge.KV(r.PathValue("binding")).List(r.URL.Query().Get("prefix"), r.URL.Query().Get("cursor"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		json.NewEncoder(w).Encode(res)
 	})
 	verge.ServeFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The host must never enter an instance twice at once.
