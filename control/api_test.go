@@ -81,7 +81,7 @@ func artifact(t *testing.T, name string) []byte {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "verge.toml"), []byte("name = \""+name+"\"\nmain = \"w.js\"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "w.js"), []byte("export default { fetch() { return new Response('x') } }"), 0o644)
-	_, art, err := deploy.Pack(dir)
+	_, art, err := deploy.Pack(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

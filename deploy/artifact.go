@@ -4,20 +4,24 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/verge-edge/verge/bundle"
 	"github.com/verge-edge/verge/config"
+	"github.com/verge-edge/verge/wasm"
 )
 
 // Limits on artifacts. Cloudflare takes 10 MiB compressed on paid plans;
@@ -39,17 +43,40 @@ type Manifest struct {
 	Main   string `json:"main"` // file name in the artifact
 	// SourceMap is Main's source map file, or "" (Wasm).
 	SourceMap string `json:"source_map,omitempty"`
+	// Wasm maps the WebAssembly modules a JavaScript main imports (by the
+	// names the bundle knows them by, such as "lib/add.wasm") to their
+	// files in the artifact, which are flat.
+	Wasm map[string]string `json:"wasm,omitempty"`
+}
+
+// files are the artifact's files named by the manifest, Marker aside, in
+// the order they are packed.
+func (m *Manifest) files() []string {
+	names := []string{config.FileName, m.Main}
+	if m.SourceMap != "" {
+		names = append(names, m.SourceMap)
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.Wasm)) {
+		names = append(names, m.Wasm[k])
+	}
+	return names
 }
 
 // Pack builds the project at entry (a folder with verge.toml, or a worker
 // file) into an artifact. The project's verge.toml is kept except for what
 // only applies to the source folder ([dev], [geo], build); main points to
 // the built file, which keeps its base name so conventions that read it
-// (Vercel's middleware.ts) still hold.
-func Pack(entry string) (name string, artifact []byte, err error) {
+// (Vercel's middleware.ts) still hold. A project with a build command
+// (build = "... go build -o app.wasm") is built first; ctx bounds that.
+func Pack(ctx context.Context, entry string) (name string, artifact []byte, err error) {
 	cfg, err := config.LoadEntry(entry)
 	if err != nil {
 		return "", nil, err
+	}
+	if cfg.Build != "" {
+		if err := wasm.Build(ctx, cfg.Dir, cfg.Build); err != nil {
+			return "", nil, fmt.Errorf("deploy: %s: %w", cfg.Name, err)
+		}
 	}
 	base := filepath.Base(cfg.Main)
 	man := Manifest{Format: 1, Name: cfg.Name}
@@ -68,6 +95,17 @@ func Pack(entry string) (name string, artifact []byte, err error) {
 		man.Main = strings.TrimSuffix(base, filepath.Ext(base)) + ".js"
 		man.SourceMap = man.Main + ".map"
 		files[man.Main], files[man.SourceMap] = res.Code, res.SourceMap
+		for module, code := range res.Wasm {
+			sum := sha256.Sum256(code)
+			f := "module-" + hex.EncodeToString(sum[:8]) + ".wasm"
+			if man.Wasm == nil {
+				man.Wasm = map[string]string{}
+			}
+			man.Wasm[module], files[f] = f, code
+		}
+		if len(man.Wasm)+4 > maxFiles {
+			return "", nil, fmt.Errorf("deploy: %s imports %d WebAssembly modules, over the limit of %d", cfg.Name, len(man.Wasm), maxFiles-4)
+		}
 	}
 	toml, err := projectConfig(cfg, man.Main)
 	if err != nil {
@@ -80,10 +118,7 @@ func Pack(entry string) (name string, artifact []byte, err error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
-	for _, n := range []string{Marker, config.FileName, man.Main, man.SourceMap} {
-		if n == "" {
-			continue
-		}
+	for _, n := range append([]string{Marker}, man.files()...) {
 		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
 			return "", nil, err
 		}
@@ -201,11 +236,8 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if man.Format != 1 {
 		return nil, fmt.Errorf("deploy: artifact format %d is not supported (want 1)", man.Format)
 	}
-	for _, f := range []string{man.Main, man.SourceMap, config.FileName} {
-		if f == "" {
-			continue
-		}
-		if f != filepath.Base(f) {
+	for _, f := range man.files() {
+		if f == "" || f != filepath.Base(f) || f == "." || f == ".." {
 			return nil, fmt.Errorf("deploy: artifact manifest names %q", f)
 		}
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {

@@ -42,7 +42,7 @@ func write(t *testing.T, path, s string) {
 }
 
 func TestPackUnpack(t *testing.T) {
-	name, art, err := deploy.Pack(project(t, "shop", "hello"))
+	name, art, err := deploy.Pack(context.Background(), project(t, "shop", "hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestUnpackRefusesBadArtifacts(t *testing.T) {
 }
 
 func mustPack(t *testing.T) []byte {
-	_, art, err := deploy.Pack(project(t, "x", "x"))
+	_, art, err := deploy.Pack(context.Background(), project(t, "x", "x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +189,8 @@ func TestDeployToPoP(t *testing.T) {
 	defer w.Close()
 	got.wait(t, "nothing deployed", func(s deploy.Set) bool { return len(s) == 0 })
 
-	_, a1, _ := deploy.Pack(project(t, "shop", "v1"))
-	_, a2, _ := deploy.Pack(project(t, "shop", "v2"))
+	_, a1, _ := deploy.Pack(context.Background(), project(t, "shop", "v1"))
+	_, a2, _ := deploy.Pack(context.Background(), project(t, "shop", "v2"))
 	if _, v, err := store.Upload(ctx, a1, deploy.UploadOptions{Message: "first"}); err != nil || v.Number != 1 {
 		t.Fatal(v, err)
 	}
@@ -268,7 +268,7 @@ func TestPoPRestartWithoutHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, art, _ := deploy.Pack(project(t, "shop", "v1"))
+	_, art, _ := deploy.Pack(context.Background(), project(t, "shop", "v1"))
 	if _, _, err := store.Upload(ctx, art, deploy.UploadOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -322,8 +322,8 @@ func TestBadArtifacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	_, a1, _ := deploy.Pack(project(t, "shop", "v1"))
-	_, a2, _ := deploy.Pack(project(t, "shop", "v2"))
+	_, a1, _ := deploy.Pack(context.Background(), project(t, "shop", "v1"))
+	_, a2, _ := deploy.Pack(context.Background(), project(t, "shop", "v2"))
 	if _, _, err := store.Upload(ctx, a1, deploy.UploadOptions{}); err != nil {
 		t.Fatal(err)
 	}

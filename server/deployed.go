@@ -269,6 +269,16 @@ func buildCode(cfg *config.Config) (*bundle.Result, error) {
 			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 		}
 	}
+	for module, f := range man.Wasm {
+		code, err := os.ReadFile(filepath.Join(cfg.Dir, f))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+		}
+		if res.Wasm == nil {
+			res.Wasm = map[string][]byte{}
+		}
+		res.Wasm[module] = code
+	}
 	return res, nil
 }
 

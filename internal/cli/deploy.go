@@ -125,7 +125,7 @@ current one the rest, until verge promote or verge rollback.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			name, art, err := deploy.Pack(dir)
+			name, art, err := deploy.Pack(cmd.Context(), dir)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/verge-edge/verge/webapi/webassembly/wasmtest"
 )
 
 // TestServeDeploy: verge serve is its own control plane. A deploy through
@@ -76,5 +78,64 @@ export default { fetch() { return new Response("v2") } }`), 0o644)
 	_, base, _ = serve()
 	if got := fetchText(base+"/", host, ""); got != "deployed v1" {
 		t.Fatalf("after a restart: %q", got)
+	}
+}
+
+// TestServeDeployWasm: verge deploy carries WebAssembly in both forms. A
+// JavaScript worker's imported .wasm modules (from a subfolder: artifacts
+// are flat) ship in the artifact, and a Go reactor project's build command
+// runs before packing, so the node serves what the build produced.
+func TestServeDeployWasm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs go build")
+	}
+	bin := buildBinary(t)
+	sdk, err := filepath.Abs(filepath.Join("..", "..", "sdk", "go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeWorker(t, map[string]string{
+		"node.toml":       "[listen]\nhttp = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n",
+		"calc/verge.toml": "name = \"calc\"\nmain = \"src/worker.js\"\n",
+		"calc/src/worker.js": `import addModule from "../lib/add.wasm";
+const { add } = new WebAssembly.Instance(addModule).exports;
+export default { fetch() { return new Response("40 + 2 = " + add(40, 2)) } }`,
+		"calc/lib/add.wasm": string(wasmtest.Add()),
+		"go-app/verge.toml": "name = \"go-app\"\nmain = \"out/app.wasm\"\n" +
+			"build = \"GOOS=wasip1 GOARCH=wasm GOWORK=off go build -buildmode=c-shared -o out/app.wasm ./\"\n" +
+			"kv_namespaces = [{ binding = \"VISITS\", id = \"visits\" }]\n",
+		"go-app/go.mod": "module example.com/app\n\ngo 1.24\n\nrequire github.com/verge-edge/verge/sdk/go v0.0.0\n\n" +
+			"replace github.com/verge-edge/verge/sdk/go => " + sdk + "\n",
+		"go-app/main.go": strings.Replace(reactorSource, "GREETING", "deployed", 1),
+	})
+	os.Chmod(dir, 0o755)
+	p := startProc(t, bin, 2, "serve", "--config", filepath.Join(dir, "node.toml"), "--hosts", "1")
+	base, admin := strings.TrimPrefix(p.lines[0], "Ready on "), strings.TrimPrefix(p.lines[1], "Admin API on ")
+	deploy := func(project string) {
+		t.Helper()
+		out, err := exec.Command(bin, "deploy", filepath.Join(dir, project), "--control", admin, "--token", "s3cret").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Deployed") {
+			t.Fatalf("deploy %s: %v\n%s", project, err, out)
+		}
+	}
+	deploy("calc")
+	eventually(t, "the JS worker importing wasm", func() bool { return fetchText(base+"/", "calc.verge.localhost", "") == "40 + 2 = 42" })
+
+	if _, err := os.Stat(filepath.Join(dir, "go-app", "out", "app.wasm")); err == nil {
+		t.Fatal("app.wasm exists before the deploy built it")
+	}
+	deploy("go-app")
+	eventually(t, "the deployed Go reactor", func() bool {
+		return strings.HasPrefix(fetchText(base+"/", "go-app.verge.localhost", ""), "deployed from ")
+	})
+	if got := fetchText(base+"/", "go-app.verge.localhost", ""); !strings.HasSuffix(got, "visit 2") {
+		t.Errorf("second visit: %q", got)
+	}
+
+	// A build that fails stops the deploy with the compiler's output.
+	os.WriteFile(filepath.Join(dir, "go-app", "main.go"), []byte("package main\nfunc main() { undefined() }\n"), 0o644)
+	out, err := exec.Command(bin, "deploy", filepath.Join(dir, "go-app"), "--control", admin, "--token", "s3cret").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "undefined") {
+		t.Errorf("deploy of a broken build: %v\n%s", err, out)
 	}
 }
