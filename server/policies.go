@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,21 +30,33 @@ type routePolicies struct {
 
 // buildPolicies compiles a route's policy tables. The caller closes
 // what it returns once the route is retired.
-func (s *Server) buildPolicies(r *RouteConfig) (*routePolicies, error) {
+func (s *Server) buildPolicies(r *RouteConfig) (_ *routePolicies, err error) {
 	var p routePolicies
-	var err error
 	if r.GeoAccess != nil {
 		if p.geo, err = geoaccess.New(*r.GeoAccess); err != nil {
 			return nil, err
 		}
 	}
+	// A route's limiters are named by its pattern: the same route on
+	// every PoP shares its cluster-scoped counts.
+	lim := ratelimit.Options{ID: "route\x00" + r.Pattern}
+	if r.clusterRateLimits() {
+		if lim.Sync, err = s.rateLimitSync(); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
 	if r.WAF != nil {
-		if p.waf, err = waf.New(*r.WAF, s.log); err != nil {
+		if p.waf, err = waf.New(*r.WAF, waf.Options{Logger: s.log, RateLimit: lim}); err != nil {
 			return nil, err
 		}
 	}
 	if r.RateLimit != nil {
-		if p.limit, err = ratelimit.New(*r.RateLimit, ratelimit.Options{}); err != nil {
+		if p.limit, err = ratelimit.New(*r.RateLimit, lim); err != nil {
 			return nil, err
 		}
 	}
@@ -115,6 +128,62 @@ func (p *routePolicies) close() {
 	if p.jwt != nil {
 		p.jwt.Close()
 	}
+	// Retired limiters stop sharing counts with the other PoPs.
+	if p.waf != nil {
+		p.waf.Close()
+	}
+	if p.limit != nil {
+		p.limit.Close()
+	}
+}
+
+// clusterRateLimits reports whether a limiter of the route counts across
+// PoPs.
+func (r *RouteConfig) clusterRateLimits() bool {
+	if r.RateLimit != nil && r.RateLimit.Scope == ratelimit.ScopeCluster {
+		return true
+	}
+	if r.WAF != nil {
+		for _, rule := range r.WAF.Rules {
+			if rule.RateLimit != nil && rule.RateLimit.Scope == ratelimit.ScopeCluster {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rateLimitSync returns the node's Sync for cluster-scoped rate limits.
+// verge pop passes one linked to its leaf; verge serve, a cluster of one
+// node, starts one on its embedded NATS the first time a route asks, so
+// a config written for the network runs unchanged on one machine.
+func (s *Server) rateLimitSync() (*ratelimit.Sync, error) {
+	if s.opts.RateLimitSync != nil {
+		return s.opts.RateLimitSync, nil
+	}
+	s.rateLimits.mu.Lock()
+	defer s.rateLimits.mu.Unlock()
+	if s.rateLimits.sync != nil {
+		return s.rateLimits.sync, nil
+	}
+	if s.embedded == nil {
+		return nil, errors.New(`rate_limit.scope = "cluster" needs the node's NATS connection, which this node was started without`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	local, err := s.embedded.Local(ctx)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf(`rate_limit.scope = "cluster": %w`, err)
+	}
+	// One node needs no key shared with others: a random one will do.
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	sync, err := ratelimit.StartSync(context.Background(), local.Leaf.Conn(), ratelimit.SyncConfig{Secret: secret, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf(`rate_limit.scope = "cluster": %w`, err)
+	}
+	s.rateLimits.sync, s.rateLimits.owned = sync, true
+	return sync, nil
 }
 
 // variantTarget sends a request to the origin and path prefix of its

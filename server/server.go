@@ -58,6 +58,11 @@ type Options struct {
 	// Secrets opens the secrets deployed workers get from the control
 	// plane (verge pop: the network's key from pop.creds).
 	Secrets *secrets.Keyring
+	// RateLimitSync shares the counts of rate limits with scope =
+	// "cluster" with the other PoPs (verge pop). Nil on verge serve,
+	// whose one node starts its own on the embedded NATS when a route
+	// asks for it; the caller closes it after Shutdown.
+	RateLimitSync *ratelimit.Sync
 }
 
 // Server is one PoP.
@@ -72,6 +77,13 @@ type Server struct {
 	embedded *kv.Embedded
 	deploys  deployments
 	tail     *tail.Hub
+	// rateLimits is the Sync of cluster-scoped rate limits: Options'
+	// or, on verge serve, one started on first use (rateLimitSync).
+	rateLimits struct {
+		mu    sync.Mutex
+		sync  *ratelimit.Sync
+		owned bool
+	}
 	// tailNATS starts the live tail bridge on verge serve's embedded NATS
 	// once, when the control API first reaches it.
 	tailNATS sync.Once
@@ -666,6 +678,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if st := s.state.Load(); st != nil {
 		st.close()
 	}
+	s.rateLimits.mu.Lock()
+	if s.rateLimits.owned {
+		errs = append(errs, s.rateLimits.sync.Close())
+	}
+	s.rateLimits.mu.Unlock()
 	s.cache.Close()
 	errs = append(errs, s.pool.Close(), s.kv.Close())
 	return errors.Join(errs...)

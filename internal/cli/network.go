@@ -24,6 +24,7 @@ import (
 	"github.com/verge-edge/verge/control"
 	"github.com/verge-edge/verge/deploy"
 	"github.com/verge-edge/verge/kv"
+	"github.com/verge-edge/verge/policy/ratelimit"
 	"github.com/verge-edge/verge/secrets"
 	"github.com/verge-edge/verge/server"
 )
@@ -85,7 +86,7 @@ Both are 0600.`,
 			if _, err := secretFile(credsPath, newPoPCreds); err != nil {
 				return fmt.Errorf("pop credentials: %w", err)
 			}
-			creds, ring, err := readPoPCreds(credsPath)
+			creds, ring, _, err := readPoPCreds(credsPath)
 			if err != nil {
 				return err
 			}
@@ -165,7 +166,7 @@ deployments, KV and secrets while the hub is away, also after a restart.`,
 					return fmt.Errorf("--location %q: want LAT,LON in degrees", location)
 				}
 			}
-			creds, ring, err := readPoPCreds(credsPath)
+			creds, ring, shared, err := readPoPCreds(credsPath)
 			if err != nil {
 				return fmt.Errorf("--credentials: %w", err)
 			}
@@ -206,8 +207,14 @@ deployments, KV and secrets while the hub is away, also after a restart.`,
 			if err != nil {
 				return err
 			}
+			// Rate limits with scope = "cluster" add up every PoP's counts.
+			rl, err := ratelimit.StartSync(ctx, leaf.Conn(), ratelimit.SyncConfig{Secret: shared, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer rl.Close()
 			srv, err := server.New(cfg, server.Options{HostCommand: []string{self, "isolate-host"}, HostEnv: hostEnv(),
-				Log: log, ConfigPath: configPath, Cluster: leaf.Conn(), Secrets: ring})
+				Log: log, ConfigPath: configPath, Cluster: leaf.Conn(), Secrets: ring, RateLimitSync: rl})
 			if err != nil {
 				return err
 			}
@@ -279,22 +286,23 @@ func newPoPCreds() (string, error) {
 	return string(b), err
 }
 
-func readPoPCreds(path string) (cluster.Credentials, *secrets.Keyring, error) {
+// readPoPCreds reads pop.creds. shared is the network's shared key, from
+// which the secrets keyring and the rate limiters' key hash are derived.
+func readPoPCreds(path string) (creds cluster.Credentials, ring *secrets.Keyring, shared []byte, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return cluster.Credentials{}, nil, err
+		return creds, nil, nil, err
 	}
 	var pc popCreds
 	if err := json.Unmarshal(b, &pc); err != nil {
-		return cluster.Credentials{}, nil, fmt.Errorf("%s: %w", path, err)
+		return creds, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	ring, err := secrets.NewKeyring(pc.SecretsKey)
-	if err != nil {
-		return cluster.Credentials{}, nil, fmt.Errorf("%s: %w", path, err)
+	if ring, err = secrets.NewKeyring(pc.SecretsKey); err != nil {
+		return creds, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	creds := cluster.Credentials{Seed: pc.NkeySeed}
+	creds = cluster.Credentials{Seed: pc.NkeySeed}
 	if _, err := creds.PublicKey(); err != nil {
-		return cluster.Credentials{}, nil, fmt.Errorf("%s: %w", path, err)
+		return creds, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return creds, ring, nil
+	return creds, ring, pc.SecretsKey, nil
 }

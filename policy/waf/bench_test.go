@@ -64,7 +64,7 @@ func (w *nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *nopWriter) WriteHeader(int)             {}
 
 func benchWAF(b *testing.B, cfg Config) {
-	w, err := New(cfg, nil)
+	w, err := New(cfg, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -110,7 +110,7 @@ type outcome struct {
 // outcome checks the keys that go with the rule's action. A key the
 // action does not use is an error rather than ignored: it is a sign the
 // author meant another action, or misread what this one does.
-func (r *Rule) outcome() (outcome, error) {
+func (r *Rule) outcome(lim ratelimit.Options) (outcome, error) {
 	a, err := parseAction(r.Action)
 	if err != nil {
 		return outcome{}, err
@@ -176,7 +176,7 @@ func (r *Rule) outcome() (outcome, error) {
 		if r.RateLimit == nil {
 			return o, errors.New("a rate_limit rule needs a [rate_limit] table")
 		}
-		if o.limiter, err = ratelimit.New(*r.RateLimit, ratelimit.Options{}); err != nil {
+		if o.limiter, err = ratelimit.New(*r.RateLimit, lim); err != nil {
 			return o, err
 		}
 	}

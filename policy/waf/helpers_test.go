@@ -65,7 +65,7 @@ type edge struct {
 func newEdge(t *testing.T, cfg Config) *edge {
 	t.Helper()
 	e := &edge{logs: &syncBuffer{}}
-	w, err := New(cfg, slog.New(slog.NewTextHandler(e.logs, nil)))
+	w, err := New(cfg, Options{Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package waf
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"cel.dev/cel-go/common/types"
 
 	"github.com/verge-edge/verge/policy"
+	"github.com/verge-edge/verge/policy/ratelimit"
 )
 
 // WAF is a configured [waf] table. It is safe for concurrent use; it is
@@ -32,14 +34,18 @@ type rule struct {
 }
 
 // New compiles cfg's rules and checks its managed sets. Errors name the
-// offending rule, as in `waf rule "admin": ...`. log receives the lines
-// of log rules, blocks, and rules that failed to evaluate; nil discards
-// them.
-func New(cfg Config, log *slog.Logger) (*WAF, error) {
+// offending rule, as in `waf rule "admin": ...`.
+func New(cfg Config, opts Options) (_ *WAF, err error) {
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &WAF{log: log, rules: make([]rule, 0, len(cfg.Rules)+len(cfg.Managed))}
+	defer func() {
+		if err != nil {
+			w.Close() // the limiters of the rules made so far
+		}
+	}()
 	if len(cfg.Rules) > 0 {
 		env, err := newEnv()
 		if err != nil {
@@ -56,7 +62,11 @@ func New(cfg Config, log *slog.Logger) (*WAF, error) {
 				return nil, fmt.Errorf("waf rule %q: another rule has this name", rc.Name)
 			}
 			seen[rc.Name] = true
-			r, claims, err := compileRule(env, rc)
+			lim := opts.RateLimit
+			if lim.ID != "" {
+				lim.ID += "\x00waf rule\x00" + rc.Name
+			}
+			r, claims, err := compileRule(env, rc, lim)
 			if err != nil {
 				return nil, fmt.Errorf("waf rule %q: %w", rc.Name, err)
 			}
@@ -83,16 +93,42 @@ func New(cfg Config, log *slog.Logger) (*WAF, error) {
 	return w, nil
 }
 
-func compileRule(env *cel.Env, rc *Rule) (r rule, claims bool, err error) {
-	o, err := rc.outcome()
+func compileRule(env *cel.Env, rc *Rule, lim ratelimit.Options) (r rule, claims bool, err error) {
+	o, err := rc.outcome(lim)
 	if err != nil {
 		return rule{}, false, err
 	}
 	prg, claims, err := compile(env, rc.Expr)
 	if err != nil {
+		if o.limiter != nil {
+			o.limiter.Close()
+		}
 		return rule{}, false, err
 	}
 	return rule{name: rc.Name, prg: prg, outcome: o}, claims, nil
+}
+
+// Options are New's dependencies.
+type Options struct {
+	// Logger receives the lines of log rules, blocks, and rules that
+	// failed to evaluate; nil discards them.
+	Logger *slog.Logger
+	// RateLimit is given to the limiters of rate_limit rules. With a
+	// Sync, for rules with scope "cluster", its ID must name the WAF
+	// across PoPs (the route, say); each rule's name is added to it.
+	RateLimit ratelimit.Options
+}
+
+// Close retires the limiters of rate_limit rules (a cluster-scoped one
+// stops sharing its counts). Call it when the WAF is replaced.
+func (w *WAF) Close() error {
+	var errs []error
+	for _, r := range w.rules {
+		if r.limiter != nil {
+			errs = append(errs, r.limiter.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // UsesClaims reports whether a rule reads the JWT claims, so the JWT

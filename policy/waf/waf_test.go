@@ -164,7 +164,7 @@ func TestFields(t *testing.T) {
 // TestNoEdgeinfo runs the WAF where no front placed the client: every
 // client field is unknown, and nothing fails.
 func TestNoEdgeinfo(t *testing.T) {
-	w, err := New(blockIf(`ip == "" && !ip_in(ip, ["0.0.0.0/0", "::/0"]) && country == "" && asn == 0 && size(claims) == 0`), nil)
+	w, err := New(blockIf(`ip == "" && !ip_in(ip, ["0.0.0.0/0", "::/0"]) && country == "" && asn == 0 && size(claims) == 0`), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestUsesClaims(t *testing.T) {
 		`has(claims.role) && claims.role == "admin"`: true,
 		`"claims" in headers`:                        false,
 	} {
-		w, err := New(Config{Rules: []Rule{{Name: "r", Expr: expr, Action: "log"}}}, nil)
+		w, err := New(Config{Rules: []Rule{{Name: "r", Expr: expr, Action: "log"}}}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +296,7 @@ func TestUsesClaims(t *testing.T) {
 		}
 	}
 	w, err := New(Config{Rules: []Rule{{Name: "r", Expr: "true", Action: "rate_limit",
-		RateLimit: &ratelimit.Config{Key: "claim:sub", Requests: 1, Period: ratelimit.Duration(time.Second)}}}}, nil)
+		RateLimit: &ratelimit.Config{Key: "claim:sub", Requests: 1, Period: ratelimit.Duration(time.Second)}}}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestSetHeader(t *testing.T) {
 // TestSetHeaderCopies checks that set_header leaves the request the WAF
 // was given alone, as net/http asks of handlers.
 func TestSetHeaderCopies(t *testing.T) {
-	w, err := New(Config{Rules: []Rule{{Name: "s", Expr: "true", Action: "set_header", Header: "X-A", Value: "1"}}}, nil)
+	w, err := New(Config{Rules: []Rule{{Name: "s", Expr: "true", Action: "set_header", Header: "X-A", Value: "1"}}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +493,7 @@ value = "eu"
 	if !reflect.DeepEqual(cfg.WAF, want) {
 		t.Fatalf("decoded %+v\nwant %+v", cfg.WAF, want)
 	}
-	if _, err := New(cfg.WAF, nil); err != nil {
+	if _, err := New(cfg.WAF, Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -541,12 +541,12 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Managed: []string{"sqli"}}, `waf managed: unknown managed set "sqli"`},
 		{Config{Managed: []string{"bad-bots", "bad-bots"}}, `waf managed: "bad-bots" is listed twice`},
 	} {
-		_, err := New(tc.cfg, nil)
+		_, err := New(tc.cfg, Options{})
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%+v:\nerror %v\nwant prefix %q", tc.cfg, err, tc.want)
 		}
 	}
-	if _, err := New(Config{}, nil); err != nil {
+	if _, err := New(Config{}, Options{}); err != nil {
 		t.Errorf("empty config: %v", err)
 	}
 }
@@ -560,7 +560,7 @@ func TestConcurrent(t *testing.T) {
 			{Name: "odd", Expr: `query["n"].endsWith("1") && headers["x-tag"] == "1" && ip_in(ip, "0.0.0.0/0")`, Action: "block"},
 		},
 		Managed: []string{"injection"},
-	}, nil)
+	}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
