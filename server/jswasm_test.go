@@ -28,6 +28,7 @@ cpu_ms = 200
 import memModule from "../wasm/memory.wasm?module";
 import importsModule from "../wasm/imports.wasm";
 import spinModule from "../wasm/spin.wasm";
+import recurseModule from "../wasm/recurse.wasm";
 
 // Instantiated once per VM, at the top level, as on Cloudflare.
 const { add } = new WebAssembly.Instance(addModule).exports;
@@ -54,6 +55,12 @@ export default {
 			});
 			return Response.json({ run: instance.exports.run(9), seen, twice: String(instance.exports.twice(4n)) });
 		}
+		case "/recurse": {
+			const r = new WebAssembly.Instance(recurseModule, { env: { bottom() {} } }).exports;
+			try { r.forever(); return new Response("returned") } catch (e) {
+				return Response.json({ runtimeError: e instanceof WebAssembly.RuntimeError, message: e.message, depth: r.depth(5000) });
+			}
+		}
 		case "/spin":
 			new WebAssembly.Instance(spinModule).exports.spin();
 			return new Response("unreachable");
@@ -66,6 +73,7 @@ export default {
 		"calc/wasm/memory.wasm":  string(wasmtest.Memory(1, 2)),
 		"calc/wasm/imports.wasm": string(wasmtest.Imports()),
 		"calc/wasm/spin.wasm":    string(wasmtest.Spin(false)),
+		"calc/wasm/recurse.wasm": string(wasmtest.Recurse()),
 	})
 	get := func(path string) result {
 		t.Helper()
@@ -79,6 +87,11 @@ export default {
 	}
 	if r := get("/imports"); r.status != 200 || r.body != `{"run":10,"seen":[9],"twice":"8"}` {
 		t.Errorf("/imports: %d %q", r.status, r.body)
+	}
+	// Runaway recursion in the guest is a catchable RuntimeError on the
+	// VM's bounded stack, and the instance stays usable.
+	if r := get("/recurse"); r.status != 200 || r.body != `{"runtimeError":true,"message":"Maximum call stack size exceeded","depth":5000}` {
+		t.Errorf("/recurse: %d %q", r.status, r.body)
 	}
 	if r := get("/spin"); r.status != 503 || !strings.Contains(r.body, "1102") {
 		t.Errorf("/spin: %d %q, want 503 and code 1102", r.status, r.body)

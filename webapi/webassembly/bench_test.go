@@ -48,3 +48,10 @@ func BenchmarkCallImport(b *testing.B) {
 func BenchmarkInstantiate(b *testing.B) {
 	benchLoop(b, `globalThis.mod = new WebAssembly.Module(memoryWasm)`, `new WebAssembly.Instance(mod)`)
 }
+
+// BenchmarkRecursion: an export that recurses 1000 deep inside
+// WebAssembly, for the cost of the call stack guard per guest call (none:
+// see stack.go).
+func BenchmarkRecursion(b *testing.B) {
+	benchLoop(b, `globalThis.depth = new WebAssembly.Instance(new WebAssembly.Module(recurseWasm), { env: { bottom() {} } }).exports.depth`, `depth(1000)`)
+}

@@ -8,10 +8,12 @@ import (
 // What the JavaScript API needs from a module's binary that wazero does not
 // say: imports and exports of every kind in module order (Module.imports,
 // Module.exports and the order of instance.exports are specified to follow
-// it), and the minimum size of the module's own memory (to refuse an
-// instance over the memory budget before wazero allocates it). The module
-// has been validated by wazero before this runs; the reader still checks
-// every bound because a bug here must not read out of range.
+// it), the types of imported memories and globals (to check and link what
+// JavaScript passes for them), the minimum size of the module's own memory
+// (to refuse an instance over the memory budget before wazero allocates
+// it), and its start function (see withoutStart). The reader checks every
+// bound: it runs before wazero has validated the module, and a bug here
+// must not read out of range.
 
 // External kinds, as the binary format numbers them.
 const (
@@ -34,6 +36,12 @@ func kindName(k byte) string {
 type importEntry struct {
 	module, name string
 	kind         byte
+	// A memory's limits, in pages.
+	min, max uint32
+	hasMax   bool
+	// A global's value type and mutability.
+	valType byte
+	mutable bool
 }
 
 type exportEntry struct {
@@ -50,6 +58,12 @@ type moduleInfo struct {
 	// hasMemory is false when it defines none.
 	memMin    uint32
 	hasMemory bool
+	// start is the start function's index, if hasStart.
+	start    uint32
+	hasStart bool
+	// startExport is the name the start function is exported by in the
+	// module wazero compiles (see withoutStart); "" if there is none.
+	startExport string
 }
 
 var errTruncated = errors.New("unexpected end of module")
@@ -100,17 +114,18 @@ func (r *reader) name() (string, error) {
 	return string(b), err
 }
 
-// limits reads a limits type and returns its minimum.
-func (r *reader) limits() (uint32, error) {
+// limits reads a limits type.
+func (r *reader) limits() (min, max uint32, hasMax bool, err error) {
 	flags, err := r.byte()
 	if err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
-	min, err := r.u32()
+	min, err = r.u32()
 	if err == nil && flags&1 != 0 {
-		_, err = r.u32()
+		max, err = r.u32()
+		hasMax = true
 	}
-	return min, err
+	return min, max, hasMax, err
 }
 
 // parseModule reads the import, memory and export sections of a module.
@@ -141,6 +156,9 @@ func parseModule(b []byte) (moduleInfo, error) {
 			err = info.readMemories(s)
 		case 7:
 			err = info.readExports(s)
+		case 8:
+			info.start, err = s.u32()
+			info.hasStart = err == nil
 		}
 		if err != nil {
 			return info, fmt.Errorf("section %d: %w", id, err)
@@ -170,12 +188,15 @@ func (info *moduleInfo) readImports(r *reader) error {
 			_, err = r.u32() // type index
 		case kindTable:
 			if _, err = r.byte(); err == nil { // reference type
-				_, err = r.limits()
+				_, _, _, err = r.limits()
 			}
 		case kindMemory:
-			_, err = r.limits()
+			e.min, e.max, e.hasMax, err = r.limits()
 		case kindGlobal:
-			_, err = r.bytes(2) // value type, mutability
+			var t []byte
+			if t, err = r.bytes(2); err == nil {
+				e.valType, e.mutable = t[0], t[1] == 1
+			}
 		case kindTag:
 			if _, err = r.byte(); err == nil { // attribute
 				_, err = r.u32()
@@ -196,7 +217,7 @@ func (info *moduleInfo) readMemories(r *reader) error {
 	if err != nil || n == 0 {
 		return err
 	}
-	info.memMin, err = r.limits()
+	info.memMin, _, _, err = r.limits()
 	info.hasMemory = err == nil
 	return err
 }
@@ -220,4 +241,94 @@ func (info *moduleInfo) readExports(r *reader) error {
 		info.exports = append(info.exports, e)
 	}
 	return nil
+}
+
+// withoutStart returns the module with its start section replaced by an
+// export of the start function (info.startExport), so that Verge calls it
+// after instantiation, on the guarded call stack (see stack.go), where
+// wazero would call it during instantiation on a stack of its own. The
+// function's type, which the start section requires to be [] -> [], is
+// checked after compilation (Runtime.compile). b must have parsed into
+// info.
+func withoutStart(b []byte, info *moduleInfo) []byte {
+	names := map[string]bool{}
+	for _, e := range info.exports {
+		names[e.name] = true
+	}
+	info.startExport = "verge:start"
+	for i := 2; names[info.startExport]; i++ {
+		info.startExport = fmt.Sprintf("verge:start%d", i)
+	}
+	entry := appendName(nil, info.startExport)
+	entry = append(entry, kindFunc)
+	entry = appendULEB(entry, uint64(info.start))
+
+	out := append([]byte(nil), b[:8]...)
+	exported := false
+	r := &reader{b: b, off: 8}
+	for r.off < len(r.b) {
+		start := r.off
+		id, _ := r.byte()
+		size, _ := r.u32()
+		body, _ := r.bytes(size)
+		switch {
+		case id == 7:
+			// The export count, then the entries with ours appended.
+			s := &reader{b: body}
+			n, _ := s.u32()
+			nb := appendULEB(nil, uint64(n)+1)
+			nb = append(nb, body[s.off:]...)
+			out = appendSection(out, 7, append(nb, entry...))
+			exported = true
+		case id == 8:
+			if !exported {
+				out = appendSection(out, 7, append(appendULEB(nil, 1), entry...))
+				exported = true
+			}
+		default:
+			out = append(out, b[start:r.off]...)
+		}
+	}
+	return out
+}
+
+// Encoding, for withoutStart and the modules Verge makes (see link.go).
+
+func appendULEB(b []byte, n uint64) []byte {
+	for {
+		c := byte(n & 0x7f)
+		n >>= 7
+		if n == 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+func appendSLEB(b []byte, n int64) []byte {
+	for {
+		c := byte(n & 0x7f)
+		n >>= 7
+		if (n == 0 && c&0x40 == 0) || (n == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+func appendName(b []byte, s string) []byte {
+	return append(appendULEB(b, uint64(len(s))), s...)
+}
+
+func appendSection(b []byte, id byte, body []byte) []byte {
+	b = append(b, id)
+	return append(appendULEB(b, uint64(len(body))), body...)
+}
+
+func appendLimits(b []byte, min, max uint32, hasMax bool) []byte {
+	if !hasMax {
+		return appendULEB(append(b, 0), uint64(min))
+	}
+	b = appendULEB(append(b, 1), uint64(min))
+	return appendULEB(b, uint64(max))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -20,7 +21,7 @@ import (
 type callKey struct{}
 
 // call is one entry into WebAssembly from JavaScript: an exported function
-// call or an instantiation (which runs the start function).
+// call or a start function.
 type call struct {
 	st *state
 	// imports are the JavaScript functions the module imports, in import
@@ -28,7 +29,8 @@ type call struct {
 	// never holds them: an import that closes over its own instance is a
 	// cycle the engine's collector can see.
 	imports engine.Value
-	inst    *instance // nil while instantiating
+	mem     *memory        // the instance's memory, if any
+	ce      unsafe.Pointer // the call engine on the guarded stack, if any (see callStack)
 }
 
 // importThrew is an import's JavaScript exception unwinding through
@@ -110,11 +112,14 @@ func hostFunc(i int, d api.FunctionDefinition) api.GoModuleFunc {
 
 func (c *call) callImport(i int, d api.FunctionDefinition, stack []uint64) error {
 	vm := c.st.vm
-	if c.inst != nil {
+	if c.mem != nil {
 		// JavaScript runs again: a buffer the guest outgrew is detached
 		// first, as the JS API specifies.
-		c.inst.syncBuffer()
+		c.mem.sync()
 	}
+	// Calls into WebAssembly from the import go below the caller's frames.
+	top := c.st.stack.lend(c.ce)
+	defer func() { c.st.stack.top = top }()
 	fn, err := c.imports.Index(i)
 	if err != nil {
 		return err
@@ -239,55 +244,50 @@ func toUint32(f float64) uint32 {
 
 // instance is one WebAssembly.Instance: a resource of its VM.
 type instance struct {
-	st      *state
-	m       *module
-	mod     api.Module
-	lin     *linearMemory // the memory it defines, if any
-	funcs   []*export
-	globals []api.Global
-	// buf is the ArrayBuffer memory.buffer returned, kept so that the
-	// same object comes back until the memory grows, and then detached.
-	buf    engine.Value
-	bufLen uint64
+	st    *state
+	m     *module
+	mod   api.Module
+	mem   *memory      // the memory it defines or imports, if any
+	links []api.Module // the linkers serving its imports (see link.go)
+	funcs []*export
+	// globals are the exported globals, by slot, and their export names.
+	globals     []api.Global
+	globalNames []string
 }
 
 // Close implements io.Closer: the VM closes the resource when the Instance
 // object is collected or the VM closes. An ArrayBuffer over its memory may
 // outlive it; the memory stays mapped for it.
 func (in *instance) Close() error {
-	in.buf.Free()
-	in.buf = engine.Value{}
-	err := in.mod.Close(context.Background())
+	var err error
+	for _, l := range in.links {
+		closeImporter(l)
+	}
+	if in.mem != nil && in.mem.owner == in.mod {
+		// The module closes with its memory, when nothing else uses it.
+		err = in.mem.release()
+	} else {
+		closeImporter(in.mod)
+		if in.mem != nil {
+			err = in.mem.release()
+		}
+	}
 	in.m.release()
 	return err
 }
 
-// syncBuffer detaches the memory's ArrayBuffer if the memory grew since it
-// was made.
-func (in *instance) syncBuffer() {
-	if in.buf.IsObject() && in.lin != nil && in.lin.size != in.bufLen {
-		in.detachBuffer()
+func (in *instance) memory() (*memory, error) {
+	if in.mem == nil {
+		return nil, engine.TypeError("the instance has no memory")
 	}
+	return in.mem, nil
 }
 
-// bufferDetached reports whether the script detached the memory's buffer
-// itself (with transfer(), which QuickJS cannot forbid on it).
-func (in *instance) bufferDetached() bool {
-	if in.bufLen == 0 {
-		return false
+func (in *instance) global(slot int) (api.Global, api.Module, string, error) {
+	if slot < 0 || slot >= len(in.globals) {
+		return nil, nil, "", engine.RangeError("no exported global %d", slot)
 	}
-	n, err := in.buf.Get("byteLength")
-	defer n.Free()
-	l, _ := n.Int()
-	return err != nil || l == 0
-}
-
-func (in *instance) detachBuffer() {
-	if in.buf.IsObject() {
-		in.buf.DetachArrayBuffer()
-		in.buf.Free()
-		in.buf = engine.Value{}
-	}
+	return in.globals[slot], in.mod, in.globalNames[slot], nil
 }
 
 // export is an exported function. A wazero Function holds the state of
@@ -322,8 +322,9 @@ type exportDesc struct {
 }
 
 // instantiate creates an instance of m whose imports are the JavaScript
-// functions in imports (in import order).
-func (st *state) instantiate(m *module, imports engine.Value) (*instance, []exportDesc, error) {
+// functions in fns (in import order) and values, the memories and globals
+// for its other imports (in import order).
+func (st *state) instantiate(m *module, fns engine.Value, values []importValue) (*instance, []exportDesc, error) {
 	vm := st.vm
 	if need := int64(m.info.memMin) * 65536; m.info.hasMemory && !st.budget.room(need) {
 		return nil, nil, engine.RangeError("WebAssembly.Instance(): Out of memory: the module's memory needs %d bytes and the isolate's %d-byte memory limit is used up",
@@ -337,14 +338,25 @@ func (st *state) instantiate(m *module, imports engine.Value) (*instance, []expo
 	if err != nil {
 		return nil, nil, err
 	}
-	alloc := &allocator{budget: &st.budget}
 	ctx, stop := vm.BlockingContext()
 	defer stop()
-	ctx = context.WithValue(ctx, callKey{}, &call{st: st, imports: imports})
-	ctx = experimental.WithMemoryAllocator(ctx, alloc)
-	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module { return hosts[name] })
-	mod, err := instantiateModule(ctx, rt, m.compiled)
+	links, mem, err := st.link(ctx, m, values, hosts)
 	if err != nil {
+		return nil, nil, err
+	}
+	alloc := &allocator{budget: &st.budget}
+	ictx := experimental.WithMemoryAllocator(ctx, alloc)
+	ictx = experimental.WithImportResolver(ictx, func(name string) api.Module {
+		if l := links[name]; l != nil {
+			return l
+		}
+		return hosts[name]
+	})
+	mod, err := instantiateModule(ictx, rt, m.compiled)
+	if err != nil {
+		for _, l := range links {
+			closeImporter(l)
+		}
 		if alloc.made != nil {
 			alloc.made.Free() // wazero frees the memory of a failed instance only sometimes
 		}
@@ -354,7 +366,24 @@ func (st *state) instantiate(m *module, imports engine.Value) (*instance, []expo
 		return nil, nil, instantiateError(ctx, err)
 	}
 	m.hold()
-	in := &instance{st: st, m: m, mod: mod, lin: alloc.made}
+	in := &instance{st: st, m: m, mod: mod}
+	for _, l := range links {
+		in.links = append(in.links, l)
+	}
+	switch {
+	case alloc.made != nil:
+		name := ""
+		for _, e := range m.info.exports {
+			if e.kind == kindMemory {
+				name = e.name
+				break
+			}
+		}
+		in.mem = newMemory(st, mod, name, alloc.made)
+	case mem != nil:
+		mem.hold()
+		in.mem = mem
+	}
 	descs := make([]exportDesc, 0, len(m.info.exports))
 	funcSlots, globalSlots := map[uint32]int{}, map[uint32]int{}
 	for _, e := range m.info.exports {
@@ -376,12 +405,21 @@ func (st *state) instantiate(m *module, imports engine.Value) (*instance, []expo
 				slot = len(in.globals)
 				globalSlots[e.index] = slot
 				in.globals = append(in.globals, mod.ExportedGlobal(e.name))
+				in.globalNames = append(in.globalNames, e.name)
 			}
 			g := in.globals[slot]
 			_, d.Mutable = g.(api.MutableGlobal)
 			d.Slot = slot
 		}
 		descs = append(descs, d)
+	}
+	if m.info.startExport != "" {
+		// Verge calls the start function, on the guarded stack (see
+		// withoutStart).
+		if err := in.run(ctx, mod.ExportedFunction(m.info.startExport), fns, nil, 0); err != nil {
+			in.Close()
+			return nil, nil, err
+		}
 	}
 	return in, descs, nil
 }
@@ -421,18 +459,16 @@ func (in *instance) call(slot int, imports engine.Value, args []engine.Value) (e
 	}
 	ctx, stop := vm.BlockingContext()
 	defer stop()
-	ctx = context.WithValue(ctx, callKey{}, &call{st: in.st, imports: imports, inst: in})
 	fn := exp.acquire(in.mod)
-	err := fn.CallWithStack(ctx, stack)
-	if err == nil {
-		// A failed call may have grown wazero's stack for the function
-		// (up to 400 MB for runaway recursion): let it go.
-		exp.release(fn)
+	if err := in.run(ctx, fn, imports, stack, len(stack)); err != nil {
+		if in.st.stack.guards(fn) {
+			// Else the call may have grown wazero's stack for the
+			// function (to 84 MB for runaway recursion): let it go.
+			exp.release(fn)
+		}
+		return engine.Value{}, err
 	}
-	in.syncBuffer()
-	if err != nil {
-		return engine.Value{}, callError(ctx, err)
-	}
+	exp.release(fn)
 	switch len(results) {
 	case 0:
 		return vm.Undefined(), nil
@@ -451,6 +487,28 @@ func (in *instance) call(slot int, imports engine.Value, args []engine.Value) (e
 		vals = append(vals, v)
 	}
 	return vm.NewArray(vals...)
+}
+
+// run calls fn, an exported or the start function, with ctx from the VM's
+// BlockingContext, on the guarded call stack (see stack.go); stack holds
+// the arguments, then the results, in slots.
+func (in *instance) run(ctx context.Context, fn api.Function, imports engine.Value, stack []uint64, slots int) error {
+	saved, err := in.st.stack.enter(fn, slots)
+	if err != nil {
+		return callError(ctx, err)
+	}
+	ctx = context.WithValue(ctx, callKey{}, &call{st: in.st, imports: imports, mem: in.mem, ce: saved.ce})
+	err = func() error {
+		defer in.st.stack.exit(saved)
+		return fn.CallWithStack(ctx, stack)
+	}()
+	if in.mem != nil {
+		in.mem.sync()
+	}
+	if err != nil {
+		return callError(ctx, err)
+	}
+	return nil
 }
 
 // callError converts what a call into WebAssembly failed with to what the
@@ -483,24 +541,23 @@ func callError(ctx context.Context, err error) error {
 		msg = trap // "start function[0] failed: wasm error: unreachable"
 	}
 	if strings.Contains(msg, "stack overflow") {
-		return engine.RangeError("Maximum call stack size exceeded")
+		// V8 throws a RangeError, the spec's tests expect "call stack
+		// exhausted"; a RuntimeError says it is the guest's, like a trap.
+		return runtimeError("Maximum call stack size exceeded")
 	}
 	return runtimeError("%s", msg)
 }
 
-// instantiateError converts what instantiation failed with: a trap in the
-// start function is a RuntimeError, anything else a LinkError.
+// instantiateError converts what wazero's instantiation failed with: a
+// LinkError, unless a limit stopped it. (No guest code runs in it: Verge
+// calls the start function itself, see withoutStart.)
 func instantiateError(ctx context.Context, err error) error {
-	var threw *importThrew
-	if ctx.Err() != nil || fatalCause(err) != nil || errors.As(err, &threw) {
+	if ctx.Err() != nil || fatalCause(err) != nil {
 		return callError(ctx, err)
 	}
 	var je *engine.Error
 	if errors.As(err, &je) {
 		return je
-	}
-	if strings.HasPrefix(err.Error(), "start ") {
-		return callError(ctx, err)
 	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")
 	return linkError("%s", msg)
@@ -517,39 +574,3 @@ const (
 func runtimeError(f string, a ...any) error { return engine.DOMException(runtimeErrName, f, a...) }
 func linkError(f string, a ...any) error    { return engine.DOMException(linkErrName, f, a...) }
 func compileError(f string, a ...any) error { return engine.DOMException(compileErrName, f, a...) }
-
-// buffer returns the memory's ArrayBuffer.
-func (in *instance) buffer() (engine.Value, error) {
-	if in.lin == nil {
-		return engine.Value{}, engine.TypeError("the instance has no memory of its own")
-	}
-	in.syncBuffer()
-	if in.buf.IsObject() && in.bufferDetached() {
-		in.buf.Free()
-		in.buf = engine.Value{}
-	}
-	if !in.buf.IsObject() {
-		v, err := in.lin.arrayBuffer(in.st.vm)
-		if err != nil {
-			return engine.Value{}, err
-		}
-		in.buf, in.bufLen = v, in.lin.size
-	}
-	return in.buf.Dup(), nil
-}
-
-// grow grows the memory by delta pages and returns its previous size in
-// pages.
-func (in *instance) grow(delta uint32) (uint32, error) {
-	mem := in.mod.Memory()
-	if mem == nil || in.lin == nil {
-		return 0, engine.TypeError("the instance has no memory of its own")
-	}
-	prev, ok := mem.Grow(delta)
-	if !ok {
-		return 0, engine.RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded")
-	}
-	// The JS API detaches the buffer on every grow, even by 0 pages.
-	in.detachBuffer()
-	return prev, nil
-}

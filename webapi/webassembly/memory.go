@@ -1,8 +1,10 @@
 package webassembly
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"golang.org/x/sys/unix"
 
@@ -80,8 +82,9 @@ func (b *budget) apply() {
 	}
 }
 
-// allocator makes the memory of one instance (wazero has at most one
-// memory per module) and remembers it, so that the instance can expose it.
+// allocator makes the memory of one module, an instance's or a Memory
+// object's (wazero has at most one memory per module), and remembers it, so
+// that the instance or Memory can expose it.
 type allocator struct {
 	budget *budget
 	made   *linearMemory
@@ -118,8 +121,9 @@ type linearMemory struct {
 	budget *budget
 	region []byte // reserved; never moves
 	size   uint64 // accessible bytes, a multiple of the page size
-	// refs counts wazero's hold (until Free) and the ArrayBuffers over
-	// the region; at zero the region is unmapped.
+	// refs counts wazero's hold (until Free), the memory's (see memory)
+	// and the ArrayBuffers over the region; at zero the region is
+	// unmapped.
 	refs  int
 	freed bool // Free ran
 }
@@ -177,3 +181,103 @@ func (lm *linearMemory) arrayBuffer(vm *engine.VM) (engine.Value, error) {
 	lm.refs++
 	return vm.NewExternalArrayBuffer(lm.region[:lm.size:lm.size], lm.unref)
 }
+
+// memory is one linear memory as JavaScript sees it. The instance or the
+// Memory object that made it owns it, and instances may import it; all of
+// them, and the Memory objects over it, share this.
+type memory struct {
+	st    *state
+	owner api.Module // defines the memory: an instance's module, or a Memory's own
+	name  string     // what owner exports it as ("" if it does not)
+	lin   *linearMemory
+	// refs counts the owner and the instances importing the memory. wazero
+	// frees a memory when it closes the module that defines it, so the
+	// owner's module is closed only when nothing uses the memory any more.
+	refs int
+	// buf is the ArrayBuffer memory.buffer returned, kept so that the
+	// same object comes back until the memory grows, and then detached.
+	buf    engine.Value
+	bufLen uint64
+}
+
+func newMemory(st *state, owner api.Module, name string, lin *linearMemory) *memory {
+	// The memory holds the region too: wazero may free it early, when it
+	// closes an importer that a limit stopped (see closeImporter).
+	lin.refs++
+	return &memory{st: st, owner: owner, name: name, lin: lin, refs: 1}
+}
+
+func (m *memory) hold() { m.refs++ }
+
+// release drops a hold, and at the last closes the owner's module.
+func (m *memory) release() error {
+	m.refs--
+	if m.refs > 0 {
+		return nil
+	}
+	m.buf.Free()
+	m.buf = engine.Value{}
+	err := m.owner.Close(context.Background())
+	m.lin.Free() // if wazero did not; only the first call counts
+	m.lin.unref()
+	return err
+}
+
+// sync detaches the ArrayBuffer if the memory grew since it was made.
+func (m *memory) sync() {
+	if m.buf.IsObject() && m.lin.size != m.bufLen {
+		m.detach()
+	}
+}
+
+func (m *memory) detach() {
+	if m.buf.IsObject() {
+		m.buf.DetachArrayBuffer()
+		m.buf.Free()
+		m.buf = engine.Value{}
+	}
+}
+
+// bufferDetached reports whether the script detached the buffer itself
+// (with transfer(), which QuickJS cannot forbid on it).
+func (m *memory) bufferDetached() bool {
+	if m.bufLen == 0 {
+		return false
+	}
+	n, err := m.buf.Get("byteLength")
+	defer n.Free()
+	l, _ := n.Int()
+	return err != nil || l == 0
+}
+
+// buffer returns the memory's ArrayBuffer.
+func (m *memory) buffer() (engine.Value, error) {
+	m.sync()
+	if m.buf.IsObject() && m.bufferDetached() {
+		m.buf.Free()
+		m.buf = engine.Value{}
+	}
+	if !m.buf.IsObject() {
+		v, err := m.lin.arrayBuffer(m.st.vm)
+		if err != nil {
+			return engine.Value{}, err
+		}
+		m.buf, m.bufLen = v, m.lin.size
+	}
+	return m.buf.Dup(), nil
+}
+
+// grow grows the memory by delta pages and returns its previous size in
+// pages.
+func (m *memory) grow(delta uint32) (uint32, error) {
+	prev, ok := m.owner.Memory().Grow(delta)
+	if !ok {
+		return 0, engine.RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded")
+	}
+	// The JS API detaches the buffer on every grow, even by 0 pages.
+	m.detach()
+	return prev, nil
+}
+
+// pages returns the memory's size in pages.
+func (m *memory) pages() uint32 { return uint32(m.lin.size / 65536) }

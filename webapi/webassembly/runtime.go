@@ -86,7 +86,9 @@ func (r *Runtime) wazero(ctx context.Context) (wazero.Runtime, error) {
 	if r.rt == nil {
 		// WithCloseOnContextDone compiles in the checks that let a
 		// context stop a running guest (loops included); custom sections
-		// are kept for Module.customSections.
+		// are kept for Module.customSections. The call stack guard (see
+		// stack.go) relies on the exception-handling proposal staying
+		// off, as it is by default.
 		cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithCustomSections(true)
 		r.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
 	}
@@ -104,14 +106,27 @@ func (r *Runtime) compile(ctx context.Context, code []byte) (*module, error) {
 	if err != nil {
 		return nil, err
 	}
+	info, err := parseModule(code)
+	if err != nil {
+		// wazero's message says more.
+		if _, cerr := rt.CompileModule(ctx, code); cerr != nil {
+			err = cerr
+		}
+		return nil, &CompileError{err}
+	}
+	if info.hasStart {
+		code = withoutStart(code, &info)
+	}
 	compiled, err := rt.CompileModule(ctx, code)
 	if err != nil {
 		return nil, &CompileError{err}
 	}
-	info, err := parseModule(code)
-	if err != nil {
-		compiled.Close(ctx)
-		return nil, &CompileError{err}
+	if info.hasStart {
+		f := compiled.ExportedFunctions()[info.startExport]
+		if f == nil || len(f.ParamTypes()) > 0 || len(f.ResultTypes()) > 0 {
+			compiled.Close(ctx)
+			return nil, &CompileError{fmt.Errorf("invalid start function: func[%d] must have an empty type", info.start)}
+		}
 	}
 	return &module{rt: r, compiled: compiled, info: info, refs: 1}, nil
 }

@@ -41,6 +41,8 @@ func Extension() engine.Extension {
 			"wasm_memory_grow":     opMemoryGrow,
 			"wasm_global_get":      opGlobalGet,
 			"wasm_global_set":      opGlobalSet,
+			"wasm_memory_new":      opMemoryNew,
+			"wasm_global_new":      opGlobalNew,
 		},
 	}
 }
@@ -48,17 +50,19 @@ func Extension() engine.Extension {
 const stateKey = "webassembly"
 
 // state is a VM's WebAssembly: the runtime it compiles and instantiates in,
-// and its memory budget.
+// its memory budget and its guests' call stack.
 type state struct {
 	vm     *engine.VM
 	rt     *Runtime
 	budget budget
+	stack  callStack
 }
 
 // Release implements the engine's state release: the VM is closing (its
 // instances have been closed already, as resources).
 func (st *state) Release() {
 	st.budget.closed = true
+	st.stack.release()
 	st.rt.release()
 }
 
@@ -210,17 +214,20 @@ func opShipped(c *engine.Call) (engine.Value, error) {
 	return idAndHandle(c.VM, &moduleRef{m})
 }
 
-// opModuleInfo: (module id) -> {imports: [{module, name, kind}], exports:
-// [{name, kind}]}, in module order.
+// opModuleInfo: (module id) -> {imports: [{module, name, kind, type,
+// mutable}], exports: [{name, kind}]}, in module order (type and mutable
+// for globals).
 func opModuleInfo(c *engine.Call) (engine.Value, error) {
 	ref, err := resource[*moduleRef](c, 0)
 	if err != nil {
 		return engine.Value{}, err
 	}
 	type imp struct {
-		Module string `json:"module"`
-		Name   string `json:"name"`
-		Kind   string `json:"kind"`
+		Module  string `json:"module"`
+		Name    string `json:"name"`
+		Kind    string `json:"kind"`
+		Type    string `json:"type,omitempty"`    // a global's value type
+		Mutable bool   `json:"mutable,omitempty"` // a global's mutability
 	}
 	type exp struct {
 		Name string `json:"name"`
@@ -232,7 +239,11 @@ func opModuleInfo(c *engine.Call) (engine.Value, error) {
 	}
 	out.Imports, out.Exports = []imp{}, []exp{}
 	for _, i := range ref.m.info.imports {
-		out.Imports = append(out.Imports, imp{i.module, i.name, kindName(i.kind)})
+		im := imp{Module: i.module, Name: i.name, Kind: kindName(i.kind)}
+		if i.kind == kindGlobal {
+			im.Type, im.Mutable = api.ValueTypeName(i.valType), i.mutable
+		}
+		out.Imports = append(out.Imports, im)
 	}
 	for _, e := range ref.m.info.exports {
 		out.Exports = append(out.Exports, exp{e.name, kindName(e.kind)})
@@ -263,16 +274,23 @@ func opCustomSections(c *engine.Call) (engine.Value, error) {
 	return c.VM.NewArray(out...)
 }
 
-// opInstantiate: (module id, import functions) -> [{id, exports}, handle].
+// opInstantiate: (module id, import functions, other imports) ->
+// [{id, exports}, handle]. The other imports are, in import order, for each
+// memory the id of its Memory's resource (an instance or a Memory object)
+// and for each global the id and slot of its Global's.
 func opInstantiate(c *engine.Call) (engine.Value, error) {
 	ref, err := resource[*moduleRef](c, 0)
 	if err != nil {
 		return engine.Value{}, err
 	}
-	if !c.Arg(1).IsArray() {
-		return engine.Value{}, engine.TypeError("imports must be an array")
+	if !c.Arg(1).IsArray() || !c.Arg(2).IsArray() {
+		return engine.Value{}, engine.TypeError("imports must be arrays")
 	}
-	in, descs, err := stateOf(c.VM).instantiate(ref.m, c.Arg(1))
+	values, err := importValues(c.VM, ref.m, c.Arg(2))
+	if err != nil {
+		return engine.Value{}, err
+	}
+	in, descs, err := stateOf(c.VM).instantiate(ref.m, c.Arg(1), values)
 	if err != nil {
 		return engine.Value{}, err
 	}
@@ -295,6 +313,62 @@ func opInstantiate(c *engine.Call) (engine.Value, error) {
 	return c.VM.NewArray(desc, h)
 }
 
+// importValues resolves the memories and globals passed for m's imports
+// that are not functions: a Memory's resource id for a memory, a Global's
+// [id, slot] for a global. What does not resolve is left empty, for link
+// to reject with the import's name.
+func importValues(vm *engine.VM, m *module, arr engine.Value) ([]importValue, error) {
+	var values []importValue
+	for _, e := range m.info.imports {
+		if e.kind == kindFunc {
+			continue
+		}
+		v, err := arr.Index(len(values))
+		if err != nil {
+			return nil, err
+		}
+		values = append(values, resolveImport(vm, e.kind, v))
+		v.Free()
+	}
+	return values, nil
+}
+
+func resolveImport(vm *engine.VM, kind byte, v engine.Value) importValue {
+	var id, slot int64 = -1, 0
+	var err error
+	if kind == kindGlobal && v.IsArray() {
+		x, _ := v.Index(0)
+		y, _ := v.Index(1)
+		id, err = x.Int()
+		if err == nil {
+			slot, err = y.Int()
+		}
+		x.Free()
+		y.Free()
+	} else if v.IsNumber() {
+		id, err = v.Int()
+	}
+	if err != nil || id < 0 {
+		return importValue{}
+	}
+	r, _ := vm.Resource(int(id))
+	switch kind {
+	case kindMemory:
+		if o, ok := r.(memoryOwner); ok {
+			if mem, err := o.memory(); err == nil {
+				return importValue{mem: mem}
+			}
+		}
+	case kindGlobal:
+		if o, ok := r.(globalOwner); ok {
+			if g, mod, name, err := o.global(int(slot)); err == nil {
+				return importValue{global: g, owner: mod, name: name}
+			}
+		}
+	}
+	return importValue{}
+}
+
 // opCall: (instance id, function slot, import functions, ...args) ->
 // result (an array for several).
 func opCall(c *engine.Call) (engine.Value, error) {
@@ -313,18 +387,86 @@ func opCall(c *engine.Call) (engine.Value, error) {
 	return in.call(int(slot), c.Arg(2), args)
 }
 
-// opMemoryBuffer: (instance id) -> the memory's ArrayBuffer.
-func opMemoryBuffer(c *engine.Call) (engine.Value, error) {
-	in, err := resource[*instance](c, 0)
+// opMemoryNew: (initial pages, maximum pages or -1) -> [memory id, handle].
+// The script has checked the descriptor.
+func opMemoryNew(c *engine.Call) (engine.Value, error) {
+	min, err := c.Int(0)
 	if err != nil {
 		return engine.Value{}, err
 	}
-	return in.buffer()
+	max, err := c.Int(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	if min < 0 || min > 65536 || max > 65536 || (max >= 0 && max < min) {
+		return engine.Value{}, engine.RangeError("WebAssembly.Memory(): invalid limits")
+	}
+	mem, err := stateOf(c.VM).newMemory(uint32(min), uint32(max), max >= 0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return idAndHandle(c.VM, &memoryObject{mem})
 }
 
-// opMemoryGrow: (instance id, pages) -> previous size in pages.
+// opGlobalNew: (type, mutable, value) -> [global id, handle].
+func opGlobalNew(c *engine.Call) (engine.Value, error) {
+	name, err := c.String(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	t, ok := valueType(name)
+	if !ok {
+		return engine.Value{}, engine.TypeError("WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type")
+	}
+	var x uint64
+	if v := c.Arg(2); !v.IsUndefined() { // else the type's zero
+		if x, err = fromJS(t, v); err != nil {
+			return engine.Value{}, err
+		}
+	}
+	g, err := stateOf(c.VM).newGlobal(t, c.Bool(1), x)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return idAndHandle(c.VM, g)
+}
+
+// valueType returns the value type a Global may have in Verge (externref
+// and funcref values cannot cross to JavaScript).
+func valueType(name string) (api.ValueType, bool) {
+	switch name {
+	case "i32":
+		return api.ValueTypeI32, true
+	case "i64":
+		return api.ValueTypeI64, true
+	case "f32":
+		return api.ValueTypeF32, true
+	case "f64":
+		return api.ValueTypeF64, true
+	}
+	return 0, false
+}
+
+func memoryOf(c *engine.Call) (*memory, error) {
+	o, err := resource[memoryOwner](c, 0)
+	if err != nil {
+		return nil, err
+	}
+	return o.memory()
+}
+
+// opMemoryBuffer: (instance or memory id) -> the memory's ArrayBuffer.
+func opMemoryBuffer(c *engine.Call) (engine.Value, error) {
+	m, err := memoryOf(c)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	return m.buffer()
+}
+
+// opMemoryGrow: (instance or memory id, pages) -> previous size in pages.
 func opMemoryGrow(c *engine.Call) (engine.Value, error) {
-	in, err := resource[*instance](c, 0)
+	m, err := memoryOf(c)
 	if err != nil {
 		return engine.Value{}, err
 	}
@@ -335,52 +477,50 @@ func opMemoryGrow(c *engine.Call) (engine.Value, error) {
 	if delta < 0 || delta > 65536 {
 		return engine.Value{}, engine.TypeError("WebAssembly.Memory.grow(): delta must be between 0 and 65536 pages")
 	}
-	prev, err := in.grow(uint32(delta))
+	prev, err := m.grow(uint32(delta))
 	if err != nil {
 		return engine.Value{}, err
 	}
 	return c.VM.NewInt(int64(prev)), nil
 }
 
-func global(c *engine.Call) (*instance, int, error) {
-	in, err := resource[*instance](c, 0)
+// global returns the global of a (resource id, slot) pair.
+func global(c *engine.Call) (api.Global, error) {
+	o, err := resource[globalOwner](c, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	slot, err := c.Int(1)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	if slot < 0 || int(slot) >= len(in.globals) {
-		return nil, 0, engine.RangeError("no exported global %d", slot)
-	}
-	return in, int(slot), nil
+	g, _, _, err := o.global(int(slot))
+	return g, err
 }
 
-// opGlobalGet: (instance id, global slot) -> value.
+// opGlobalGet: (instance or global id, global slot) -> value.
 func opGlobalGet(c *engine.Call) (engine.Value, error) {
-	in, slot, err := global(c)
+	g, err := global(c)
 	if err != nil {
 		return engine.Value{}, err
 	}
-	g := in.globals[slot]
 	return toJS(c.VM, g.Type(), g.Get())
 }
 
-// opGlobalSet: (instance id, global slot, value).
+// opGlobalSet: (instance or global id, global slot, value).
 func opGlobalSet(c *engine.Call) (engine.Value, error) {
-	in, slot, err := global(c)
+	g, err := global(c)
 	if err != nil {
 		return engine.Value{}, err
 	}
-	g, ok := in.globals[slot].(api.MutableGlobal)
+	mg, ok := g.(api.MutableGlobal)
 	if !ok {
 		return engine.Value{}, engine.TypeError("WebAssembly.Global: the global is immutable")
 	}
-	x, err := fromJS(g.Type(), c.Arg(2))
+	x, err := fromJS(mg.Type(), c.Arg(2))
 	if err != nil {
 		return engine.Value{}, err
 	}
-	g.Set(x)
+	mg.Set(x)
 	return c.VM.Undefined(), nil
 }

@@ -47,7 +47,7 @@
   }
 
   // constructing carries Go's data into the constructors of objects that
-  // only Verge creates (a shipped Module, an instance's exports).
+  // Verge creates itself (a shipped Module, an instance's exports).
   let constructing = null;
   function internal(C, data) {
     constructing = data;
@@ -57,11 +57,8 @@
       constructing = null;
     }
   }
-  function takeInternal(what) {
+  function takeInternal() {
     const data = constructing;
-    if (data === null) {
-      throw new TypeError(`WebAssembly.${what}(): Verge makes ${what} objects only for an instance's exports (the constructor, used to make imports, is not supported)`);
-    }
     constructing = null;
     return data;
   }
@@ -77,7 +74,7 @@
     constructor(bytes) {
       let r;
       if (constructing !== null && constructing.shipped !== undefined) {
-        r = takeInternal("Module").shipped;
+        r = takeInternal().shipped;
       } else {
         if (arguments.length < 1) throw new TypeError("WebAssembly.Module(): Argument 0 must be a buffer source");
         try {
@@ -111,29 +108,58 @@
     }
   }
 
-  // readImports looks up every import, in order, and returns the functions.
+  // readImports looks up every import, in order, as the JS API's "read the
+  // imports" does, and returns the functions, what Go needs for the other
+  // imports (see opInstantiate) and the Memory and Global objects imported,
+  // which the instance's exports reuse.
   function readImports(imports, importObject) {
     if (importObject === undefined) {
       if (imports.length > 0) throw new TypeError("WebAssembly.Instance(): Imports argument must be present and must be an object");
     } else if (importObject === null || typeof importObject !== "object") {
       throw new TypeError("WebAssembly.Instance(): Argument 1 must be an object");
     }
-    const fns = [];
-    imports.forEach(({ module, name, kind }, i) => {
+    const fns = [], others = [], globals = [];
+    let memory;
+    imports.forEach(({ module, name, kind, type, mutable }, i) => {
       const ns = importObject[module];
       if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
         throw new TypeError(`WebAssembly.Instance(): Import #${i} "${module}": module is not an object or function`);
       }
       const v = ns[name];
-      if (kind !== "function") {
-        throw new LinkError(`WebAssembly.Instance(): Import #${i} "${module}" "${name}": importing a ${kind} is not supported by Verge`);
+      const fail = (msg) => new LinkError(`WebAssembly.Instance(): Import #${i} "${module}" "${name}": ${msg}`);
+      switch (kind) {
+        case "function":
+          if (typeof v !== "function") throw fail("function import requires a callable");
+          fns.push(wrapImport(v));
+          break;
+        case "memory":
+          if (!isMemory(v)) throw fail("memory import must be a WebAssembly.Memory object");
+          others.push(memoryId(v));
+          memory = v;
+          break;
+        case "global": {
+          let g = v;
+          if (!isGlobal(v)) {
+            if (mutable) throw fail("imported mutable global must be a WebAssembly.Global object");
+            if (!((typeof v === "number" && numberTypes.has(type)) || (typeof v === "bigint" && type === "i64"))) {
+              throw fail(valueTypes[type]
+                ? "global import must be a number, valid Wasm reference, or WebAssembly.Global object"
+                : `importing a global of type ${type} is not supported by Verge`);
+            }
+            g = new Global({ value: type }, v);
+          }
+          others.push(globalRef(g));
+          globals.push(g);
+          break;
+        }
+        case "table":
+          if (!(v instanceof Table)) throw fail("table import requires a WebAssembly.Table");
+          throw fail("importing a table is not supported by Verge");
+        default:
+          throw fail(`importing a ${kind} is not supported by Verge`);
       }
-      if (typeof v !== "function") {
-        throw new LinkError(`WebAssembly.Instance(): Import #${i} "${module}" "${name}": function import requires a callable`);
-      }
-      fns.push(wrapImport(v));
     });
-    return fns;
+    return { fns, others, memory, globals };
   }
 
   function exportedFunction(handle, d, fns) {
@@ -156,10 +182,11 @@
     #exports;
     constructor(module, importObject) {
       const id = moduleId(module);
-      const fns = readImports(moduleInfo(module).imports, importObject);
+      const imported = readImports(moduleInfo(module).imports, importObject);
+      const fns = imported.fns;
       let r, keep;
       try {
-        [r, keep] = ops.wasm_instantiate(id, fns);
+        [r, keep] = ops.wasm_instantiate(id, fns, imported.others);
       } catch (e) {
         throw translate(e);
       }
@@ -168,17 +195,20 @@
       this.#handle = handle;
       const exports = Object.create(null);
       const funcs = [], globals = [];
-      let memory;
+      let memory = imported.memory;
       for (const d of r.exports) {
         switch (d.kind) {
           case "function":
             exports[d.name] = funcs[d.slot] ??= exportedFunction(handle, d, fns);
             break;
           case "memory":
+            // An imported memory is exported as the same object.
             exports[d.name] = memory ??= internal(Memory, { handle });
             break;
           case "global":
-            exports[d.name] = globals[d.slot] ??= internal(Global, { handle, d });
+            exports[d.name] = globals[d.slot] ??= d.index < imported.globals.length
+              ? imported.globals[d.index]
+              : internal(Global, { handle, slot: d.slot, mutable: d.mutable === true });
             break;
           case "table":
             exports[d.name] = internal(Table, { handle });
@@ -193,19 +223,58 @@
     }
   }
 
-  // enforceRange is WebIDL's [EnforceRange] unsigned long.
+  // enforceRange is WebIDL's [EnforceRange] unsigned long, with V8's
+  // messages.
   function enforceRange(v, what) {
     const n = Number(v);
-    if (!Number.isFinite(n) || Math.trunc(n) < 0 || Math.trunc(n) > 0xffffffff) {
-      throw new TypeError(`${what} must be an integer between 0 and 2^32-1`);
-    }
+    if (!Number.isFinite(n)) throw new TypeError(`${what} must be convertible to a valid number`);
+    if (n < 0) throw new TypeError(`${what} must be non-negative`);
+    if (n > 0xffffffff) throw new TypeError(`${what} must be in the unsigned long range`);
     return Math.trunc(n);
   }
 
+  // limits reads the initial and maximum of a Memory or Table descriptor.
+  function limits(descriptor, what, upper) {
+    const property = (name) => {
+      const v = descriptor[name];
+      if (v === undefined) return undefined;
+      const n = enforceRange(v, `${what}: Property '${name}'`);
+      if (n > upper) throw new RangeError(`${what}: Property '${name}': value ${n} is above the upper bound ${upper}`);
+      return n;
+    };
+    const initial = property("initial");
+    if (initial === undefined) throw new TypeError(`${what}: Property 'initial' is required`);
+    const maximum = property("maximum");
+    if (maximum !== undefined && maximum < initial) {
+      throw new RangeError(`${what}: Property 'maximum': value ${maximum} is below the lower bound ${initial}`);
+    }
+    return [initial, maximum];
+  }
+
+  // A Memory refers to its Go resource: the instance that defines the
+  // memory, or the memory a Memory made by the script owns.
+  let isMemory, memoryId;
   class Memory {
     #handle;
-    constructor() {
-      this.#handle = takeInternal("Memory").handle;
+    constructor(descriptor) {
+      if (constructing !== null && constructing.handle !== undefined) {
+        this.#handle = takeInternal().handle;
+        return;
+      }
+      if (descriptor === null || typeof descriptor !== "object") {
+        throw new TypeError("WebAssembly.Memory(): Argument 0 must be a memory descriptor");
+      }
+      const [initial, maximum] = limits(descriptor, "WebAssembly.Memory()", 65536);
+      if (descriptor.shared) {
+        if (maximum === undefined) throw new TypeError("WebAssembly.Memory(): If shared is true, maximum property should be defined.");
+        throw new TypeError("WebAssembly.Memory(): shared memories are not supported by Verge");
+      }
+      try {
+        const [id, keep] = ops.wasm_memory_new(initial, maximum ?? -1);
+        this.#handle = { id, keep };
+      } catch (e) {
+        throw translate(e);
+      }
     }
     get buffer() {
       if (!(#handle in this)) throw new TypeError("Illegal invocation");
@@ -224,17 +293,48 @@
         throw translate(e);
       }
     }
+    static {
+      isMemory = (v) => v !== null && typeof v === "object" && #handle in v;
+      memoryId = (v) => v.#handle.id;
+    }
   }
 
+  // The value types a Global may have; Verge supports the number types.
+  const valueTypes = { __proto__: null, i32: true, i64: true, f32: true, f64: true, v128: false, externref: false, anyfunc: false, funcref: false };
+  const numberTypes = new Set(["i32", "f32", "f64"]);
+
+  // A Global refers to a global slot of its Go resource: an instance's
+  // exported global, or the global a Global made by the script owns.
+  let isGlobal, globalRef;
   class Global {
     #handle;
     #slot;
     #mutable;
-    constructor() {
-      const { handle, d } = takeInternal("Global");
-      this.#handle = handle;
-      this.#slot = d.slot;
-      this.#mutable = d.mutable === true;
+    constructor(descriptor, v) {
+      if (constructing !== null && constructing.slot !== undefined) {
+        const { handle, slot, mutable } = takeInternal();
+        this.#handle = handle;
+        this.#slot = slot;
+        this.#mutable = mutable;
+        return;
+      }
+      if (descriptor === null || typeof descriptor !== "object") {
+        throw new TypeError("WebAssembly.Global(): Argument 0 must be a global descriptor");
+      }
+      const mutable = Boolean(descriptor.mutable);
+      const type = String(descriptor.value);
+      if (valueTypes[type] === undefined || type === "v128") {
+        throw new TypeError("WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type");
+      }
+      if (!valueTypes[type]) throw new TypeError(`WebAssembly.Global(): globals of type ${type} are not supported by Verge`);
+      try {
+        const [id, keep] = ops.wasm_global_new(type, mutable, v);
+        this.#handle = { id, keep };
+      } catch (e) {
+        throw translate(e);
+      }
+      this.#slot = 0;
+      this.#mutable = mutable;
     }
     get value() {
       if (!(#handle in this)) throw new TypeError("Illegal invocation");
@@ -246,7 +346,7 @@
     }
     set value(v) {
       if (!(#handle in this)) throw new TypeError("Illegal invocation");
-      if (!this.#mutable) throw new TypeError("WebAssembly.Global: cannot set the value of an immutable global");
+      if (!this.#mutable) throw new TypeError("set WebAssembly.Global.value: Can't set the value of an immutable global.");
       try {
         ops.wasm_global_set(this.#handle.id, this.#slot, v);
       } catch (e) {
@@ -256,14 +356,21 @@
     valueOf() {
       return this.value;
     }
+    static {
+      isGlobal = (v) => v !== null && typeof v === "object" && #handle in v;
+      globalRef = (v) => [v.#handle.id, v.#slot];
+    }
   }
 
   // Tables are exported as objects so that instance.exports lists every
-  // export, but Verge cannot read or change them yet.
+  // export, but Verge cannot read, change or make them (see doc.go).
   class Table {
     #handle;
     constructor() {
-      this.#handle = takeInternal("Table").handle;
+      if (constructing === null || constructing.handle === undefined) {
+        throw new TypeError("WebAssembly.Table(): Verge makes Table objects only for an instance's exports (the constructor, used to make imports, is not supported)");
+      }
+      this.#handle = takeInternal().handle;
     }
     get length() {
       throw new TypeError("WebAssembly.Table is not supported by Verge");

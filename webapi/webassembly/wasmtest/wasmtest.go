@@ -25,6 +25,8 @@ const (
 const (
 	Unreachable byte = 0x00
 	Loop        byte = 0x03
+	If          byte = 0x04
+	Else        byte = 0x05
 	End         byte = 0x0b
 	Br          byte = 0x0c
 	BrIf        byte = 0x0d
@@ -42,6 +44,7 @@ const (
 	I64Const    byte = 0x42
 	I32Eqz      byte = 0x45
 	I32Add      byte = 0x6a
+	I32Sub      byte = 0x6b
 	I32DivS     byte = 0x6d
 	I32Ne       byte = 0x47
 	I64Add      byte = 0x7c
@@ -55,7 +58,8 @@ const (
 type Builder struct {
 	types    [][]byte
 	imports  [][]byte
-	nImports uint32
+	nImports uint32   // imported functions
+	nGlobals uint32   // imported globals
 	funcs    []uint32 // type index of each defined function
 	codes    [][]byte
 	memory   []byte
@@ -118,10 +122,44 @@ func (b *Builder) ImportFunc(module, field string, params, results []byte) uint3
 
 // ImportMemory imports a memory of min pages.
 func (b *Builder) ImportMemory(module, field string, min uint32) {
+	b.ImportMemoryMax(module, field, min, -1)
+}
+
+// ImportMemoryMax imports a memory of min pages, and max pages unless max
+// is negative.
+func (b *Builder) ImportMemoryMax(module, field string, min uint32, max int) {
 	imp := append(name(module), name(field)...)
-	imp = append(imp, KindMemory, 0x00)
-	imp = append(imp, ULEB128(uint64(min))...)
+	imp = append(imp, KindMemory)
+	imp = append(imp, limits(min, max)...)
 	b.imports = append(b.imports, imp)
+}
+
+// ImportGlobal imports a global of type t and returns its index. Imports
+// must come before any Global.
+func (b *Builder) ImportGlobal(module, field string, t byte, mutable bool) uint32 {
+	imp := append(name(module), name(field)...)
+	imp = append(imp, KindGlobal, t, 0)
+	if mutable {
+		imp[len(imp)-1] = 1
+	}
+	b.imports = append(b.imports, imp)
+	b.nGlobals++
+	return b.nGlobals - 1
+}
+
+// ImportTable imports a funcref table of min elements.
+func (b *Builder) ImportTable(module, field string, min uint32) {
+	imp := append(name(module), name(field)...)
+	imp = append(imp, KindTable, 0x70)
+	imp = append(imp, limits(min, -1)...)
+	b.imports = append(b.imports, imp)
+}
+
+func limits(min uint32, max int) []byte {
+	if max < 0 {
+		return append([]byte{0x00}, ULEB128(uint64(min))...)
+	}
+	return append(append([]byte{0x01}, ULEB128(uint64(min))...), ULEB128(uint64(max))...)
 }
 
 // Func defines a function with extra locals of the given types and the
@@ -140,17 +178,11 @@ func (b *Builder) Func(params, results, locals []byte, body ...byte) uint32 {
 
 // Memory defines the module's memory: min pages, and max pages unless max
 // is negative.
-func (b *Builder) Memory(min uint32, max int) {
-	if max < 0 {
-		b.memory = append([]byte{0x00}, ULEB128(uint64(min))...)
-		return
-	}
-	b.memory = append([]byte{0x01}, ULEB128(uint64(min))...)
-	b.memory = append(b.memory, ULEB128(uint64(max))...)
-}
+func (b *Builder) Memory(min uint32, max int) { b.memory = limits(min, max) }
 
 // Global defines a global of type t initialised by the constant
-// instruction init (without its end), and returns its index.
+// instruction init (without its end), and returns its index (imported
+// globals first).
 func (b *Builder) Global(t byte, mutable bool, init ...byte) uint32 {
 	g := []byte{t, 0}
 	if mutable {
@@ -158,7 +190,7 @@ func (b *Builder) Global(t byte, mutable bool, init ...byte) uint32 {
 	}
 	g = append(g, init...)
 	b.globals = append(b.globals, append(g, End))
-	return uint32(len(b.globals) - 1)
+	return b.nGlobals + uint32(len(b.globals)) - 1
 }
 
 // Export exports the item of the given kind and index as name.
@@ -337,5 +369,70 @@ func Spin(inStart bool) []byte {
 func ImportsMemory() []byte {
 	var b Builder
 	b.ImportMemory("env", "memory", 1)
+	return b.Bytes()
+}
+
+// Recurse recurses, without end or to a depth, and calls back into
+// JavaScript at the bottom:
+//
+//	(import "env" "bottom" (func $bottom))
+//	(func $forever (export "forever") call $forever)
+//	(func $depth (export "depth") (param i32) (result i32)
+//	  local.get 0 i32.eqz
+//	  if (result i32) call $bottom i32.const 0
+//	  else local.get 0 i32.const 1 i32.sub call $depth i32.const 1 i32.add end)
+func Recurse() []byte {
+	var b Builder
+	bottom := b.ImportFunc("env", "bottom", nil, nil)
+	forever := b.nImports + uint32(len(b.funcs))
+	b.Export("forever", KindFunc, b.Func(nil, nil, nil, Call, byte(forever)))
+	depth := b.nImports + uint32(len(b.funcs))
+	b.Export("depth", KindFunc, b.Func([]byte{I32}, []byte{I32}, nil,
+		LocalGet, 0, I32Eqz,
+		If, I32, Call, byte(bottom), I32Const, 0,
+		Else, LocalGet, 0, I32Const, 1, I32Sub, Call, byte(depth), I32Const, 1, I32Add,
+		End))
+	return b.Bytes()
+}
+
+// RecurseInStart recurses without end in its start function:
+//
+//	(func $f call $f) (start $f)
+func RecurseInStart() []byte {
+	var b Builder
+	b.Start(b.Func(nil, nil, nil, Call, 0))
+	return b.Bytes()
+}
+
+// ImportsMemoryAndGlobals imports its memory and globals, exports functions
+// over them and exports what it imported:
+//
+//	(import "env" "memory" (memory min max))
+//	(import "env" "base" (global $base i32))
+//	(import "env" "counter" (global $counter (mut i32)))
+//	(import "env" "log" (func $log (param i32)))
+//	(import "js" "big" (global $big i64))
+//	(func (export "load") (param i32) (result i32) local.get 0 global.get $base i32.add i32.load8_u)
+//	(func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store8)
+//	(func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+//	(func (export "bump") (result i32)
+//	  global.get $counter i32.const 1 i32.add global.set $counter global.get $counter call $log global.get $counter)
+//	(export "mem" (memory 0)) (export "counter" (global $counter)) (export "big" (global $big))
+func ImportsMemoryAndGlobals(min uint32, max int) []byte {
+	var b Builder
+	b.ImportMemoryMax("env", "memory", min, max)
+	base := b.ImportGlobal("env", "base", I32, false)
+	counter := b.ImportGlobal("env", "counter", I32, true)
+	log := b.ImportFunc("env", "log", []byte{I32}, nil)
+	big := b.ImportGlobal("js", "big", I64, false)
+	b.Export("load", KindFunc, b.Func([]byte{I32}, []byte{I32}, nil, LocalGet, 0, GlobalGet, byte(base), I32Add, I32Load8U, 0, 0))
+	b.Export("store", KindFunc, b.Func([]byte{I32, I32}, nil, nil, LocalGet, 0, LocalGet, 1, I32Store8, 0, 0))
+	b.Export("grow", KindFunc, b.Func([]byte{I32}, []byte{I32}, nil, LocalGet, 0, MemoryGrow, 0))
+	b.Export("bump", KindFunc, b.Func(nil, []byte{I32}, nil,
+		GlobalGet, byte(counter), I32Const, 1, I32Add, GlobalSet, byte(counter),
+		GlobalGet, byte(counter), Call, byte(log), GlobalGet, byte(counter)))
+	b.Export("mem", KindMemory, 0)
+	b.Export("counter", KindGlobal, counter)
+	b.Export("big", KindGlobal, big)
 	return b.Bytes()
 }
