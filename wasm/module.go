@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/verge-edge/verge/worker"
 )
@@ -144,7 +143,7 @@ type Module struct {
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache // nil without CacheDir
 	compiled wazero.CompiledModule
-	base     wazero.ModuleConfig // per-request configs start here; it holds no env (see newConfig)
+	base     wazero.ModuleConfig // per-request configs start here; the environment goes by context (see environ.go)
 	pages    uint32              // memory limit in pages
 	pool     *memoryPool         // nil when pooling is off
 	env      []string            // Options.Env as key, value pairs, sorted by key
@@ -214,8 +213,8 @@ func Compile(ctx context.Context, wasm []byte, opts Options) (*Module, error) {
 }
 
 func (m *Module) compile(ctx context.Context, wasm []byte) error {
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, m.rt); err != nil {
-		return fmt.Errorf("wasm: instantiating WASI: %w", err)
+	if err := instantiateWASI(ctx, m.rt); err != nil {
+		return err
 	}
 	compiled, err := m.rt.CompileModule(ctx, wasm)
 	if err != nil {

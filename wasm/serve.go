@@ -79,7 +79,8 @@ func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = experimental.WithMemoryAllocator(ctx, mem)
 	}
 
-	cfg := m.newConfig(r).WithStdin(stdin).WithStdout(stdout).WithStderr(stderr)
+	ctx, cfg := m.newConfig(ctx, r)
+	cfg = cfg.WithStdin(stdin).WithStdout(stdout).WithStderr(stderr)
 	mod, err := m.rt.InstantiateModule(ctx, m.compiled, cfg)
 	if mod != nil {
 		// _start returned without proc_exit.
@@ -126,21 +127,12 @@ func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// newConfig returns the instance configuration for r. It starts from a base
-// that holds no environment on purpose: wazero's WithEnv appends to a slice
-// shared by every config cloned from the same parent, so two requests adding
-// variables to a common parent with spare capacity would write into each
-// other's environments.
-func (m *Module) newConfig(r *http.Request) wazero.ModuleConfig {
-	cfg := m.base.WithArgs(cgiArgs(r.URL)...)
-	for i := 0; i < len(m.env); i += 2 {
-		cfg = cfg.WithEnv(m.env[i], m.env[i+1])
-	}
-	env := cgiEnv(r, edgeinfo.From(r.Context()))
-	for i := 0; i < len(env); i += 2 {
-		cfg = cfg.WithEnv(env[i], env[i+1]) // CGI variables win over Options.Env
-	}
-	return cfg
+// newConfig returns the instance configuration for r. Its environment
+// (Options.Env, then the CGI variables, which win) goes by context: see
+// environ.go.
+func (m *Module) newConfig(ctx context.Context, r *http.Request) (context.Context, wazero.ModuleConfig) {
+	ctx = withEnviron(ctx, newEnviron(m.env, cgiEnv(r, edgeinfo.From(r.Context()))))
+	return ctx, m.base.WithArgs(cgiArgs(r.URL)...)
 }
 
 // fail logs a failed request with the guest's stderr and writes the error
