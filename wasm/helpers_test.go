@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -143,4 +144,11 @@ func checkStreamsBothWays(t *testing.T, client *http.Client, url string) {
 	if err != nil || string(rest) != "second after go\n" {
 		t.Errorf("rest %q, %v", rest, err)
 	}
+}
+
+// allocated returns the bytes the Go heap has allocated so far.
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,41 @@ func TestReactorResponseBodyLimit(t *testing.T) {
 	logs.mustContain(t, "verge-1112", "over the limit of 1048576 bytes")
 	if n, after := count(t, x); n != 1 || after == before {
 		t.Errorf("count %d on instance %s after %s: want a fresh instance", n, after, before)
+	}
+}
+
+// TestRecursionContained: a guest that recurses without end traps once it
+// has used its bounded call stack (internal/wasmstack), without allocating
+// on the Go heap; the request gets 500 verge-1101 and the module, or the
+// reactor, keeps serving.
+func TestRecursionContained(t *testing.T) {
+	var logs logBuffer
+	m := compileBytes(t, wasmtest.Recursing(false), Options{Logger: logs.logger()})
+	runtime.GC()
+	before := allocated()
+	for range 2 {
+		assertError(t, serve(m, httptest.NewRequest("GET", "/", nil)), http.StatusInternalServerError, "verge-1101")
+	}
+	// Unguarded, wazero grows a stack to 84 MB and allocates ~160 MB of Go
+	// heap per request.
+	if n := allocated() - before; n > 8<<20 {
+		t.Errorf("two runaway WAGI recursions allocated %d MB of Go heap", n>>20)
+	}
+	logs.mustContain(t, "stack overflow")
+
+	x, err := CompileReactor(context.Background(), wasmtest.Recursing(true), Options{Logger: logs.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close(context.Background())
+	runtime.GC()
+	before = allocated()
+	for range 2 {
+		w := httptest.NewRecorder()
+		x.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		assertError(t, w, http.StatusInternalServerError, "verge-1101")
+	}
+	if n := allocated() - before; n > 8<<20 {
+		t.Errorf("two runaway reactor recursions allocated %d MB of Go heap", n>>20)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/verge-edge/verge/internal/wasmstack"
 	"github.com/verge-edge/verge/worker"
 )
 
@@ -143,10 +144,11 @@ type Module struct {
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache // nil without CacheDir
 	compiled wazero.CompiledModule
-	base     wazero.ModuleConfig // per-request configs start here; the environment goes by context (see environ.go)
-	pages    uint32              // memory limit in pages
-	pool     *memoryPool         // nil when pooling is off
-	env      []string            // Options.Env as key, value pairs, sorted by key
+	base     wazero.ModuleConfig   // per-request configs start here; the environment goes by context (see environ.go)
+	pages    uint32                // memory limit in pages
+	pool     *memoryPool           // nil when pooling is off
+	env      []string              // Options.Env as key, value pairs, sorted by key
+	stacks   chan *wasmstack.Stack // idle call stacks for _start
 	stop     context.Context
 	cancel   context.CancelFunc // stops in-flight requests when Close gives up waiting
 	mu       sync.RWMutex       // guards closed against inflight.Add
@@ -205,9 +207,11 @@ func Compile(ctx context.Context, wasm []byte, opts Options) (*Module, error) {
 		return nil, err
 	}
 	m.base = wazero.NewModuleConfig().
-		WithName(""). // anonymous, so that instances can run side by side
+		WithName("").         // anonymous, so that instances can run side by side
+		WithStartFunctions(). // _start runs on a bounded stack: see Module.start
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
 		WithRandSource(rand.Reader)
+	m.stacks = make(chan *wasmstack.Stack, runtime.GOMAXPROCS(0))
 	m.stop, m.cancel = context.WithCancel(context.Background())
 	return m, nil
 }
@@ -277,7 +281,14 @@ func (m *Module) Close(ctx context.Context) error {
 		err = errors.Join(err, m.cache.Close(bg))
 	}
 	m.pool.close()
-	return err
+	for {
+		select {
+		case st := <-m.stacks:
+			st.Release()
+		default:
+			return err
+		}
+	}
 }
 
 // sortedEnv validates Options.Env once, so that a bad key fails Compile

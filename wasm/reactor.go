@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/verge-edge/verge/edgeinfo"
+	"github.com/verge-edge/verge/internal/wasmstack"
 	"github.com/verge-edge/verge/worker"
 )
 
@@ -91,8 +92,9 @@ type Reactor struct {
 type instance struct {
 	mod      api.Module
 	handle   api.Function
-	mem      *instanceMemory // nil without pooling
-	stack    [1]uint64       // verge_handle's argument and result
+	mem      *instanceMemory  // nil without pooling
+	stack    [1]uint64        // verge_handle's argument and result
+	guard    *wasmstack.Stack // verge_handle's call stack
 	requests int
 	lastID   uint32
 	out      *stderrLog // the current call's; nil between calls
@@ -290,12 +292,16 @@ func (x *Reactor) instantiate(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.handle = mod.ExportedFunction("verge_handle")
+	in.guard = wasmstack.New(wasmstack.HandlerSize)
 	return in, nil
 }
 
 // close ends the instance and recycles its memory. Call it only when no
 // guest code runs in it.
 func (in *instance) close() {
+	if in.guard != nil {
+		in.guard.Release()
+	}
 	if in.mod != nil {
 		_ = in.mod.Close(context.Background())
 	}
@@ -427,7 +433,7 @@ func (x *Reactor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in.out = c.out
 	in.stack[0] = api.EncodeU32(c.id)
-	err = in.handle.CallWithStack(context.WithValue(ctx, callKey{}, c), in.stack[:])
+	err = in.call(context.WithValue(ctx, callKey{}, c))
 	in.out = nil
 	if err == nil && api.DecodeI32(in.stack[0]) != 0 {
 		err = fmt.Errorf("verge_handle returned %d: the handler failed", api.DecodeI32(in.stack[0]))
@@ -447,6 +453,18 @@ func (x *Reactor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.release(in, false)
 	x.failed(w, r, c, in.mem, err)
+}
+
+// call runs verge_handle on the instance's bounded call stack (see
+// internal/wasmstack): runaway recursion traps after HandlerSize bytes
+// instead of growing a stack of wazero's own to 84 MB.
+func (in *instance) call(ctx context.Context) error {
+	saved, err := in.guard.Enter(in.handle, len(in.stack))
+	if err != nil {
+		return err
+	}
+	defer in.guard.Exit(saved)
+	return in.handle.CallWithStack(ctx, in.stack[:])
 }
 
 // done logs what a successful request left in its logs.

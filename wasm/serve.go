@@ -8,10 +8,12 @@ import (
 	"net/http"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/verge-edge/verge/edgeinfo"
+	"github.com/verge-edge/verge/internal/wasmstack"
 	"github.com/verge-edge/verge/worker"
 )
 
@@ -82,8 +84,11 @@ func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cfg := m.newConfig(ctx, r)
 	cfg = cfg.WithStdin(stdin).WithStdout(stdout).WithStderr(stderr)
 	mod, err := m.rt.InstantiateModule(ctx, m.compiled, cfg)
+	if err == nil {
+		err = m.start(ctx, mod)
+	}
 	if mod != nil {
-		// _start returned without proc_exit.
+		// _start returned, or its proc_exit closed the module already.
 		_ = mod.Close(context.WithoutCancel(ctx))
 	}
 	if err == nil {
@@ -125,6 +130,39 @@ func (m *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The status is gone; make the client see a truncated response.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// start runs the instance's _start on a bounded call stack (see
+// internal/wasmstack), where wazero would run it during instantiation on a
+// stack of its own that runaway recursion grows to 84 MB. An exit with
+// code 0 is success, as in wazero's instantiation.
+func (m *Module) start(ctx context.Context, mod api.Module) error {
+	fn := mod.ExportedFunction("_start")
+	var st *wasmstack.Stack
+	select {
+	case st = <-m.stacks:
+	default:
+		st = wasmstack.New(wasmstack.HandlerSize)
+	}
+	defer func() {
+		select {
+		case m.stacks <- st:
+		default:
+			st.Release()
+		}
+	}()
+	saved, err := st.Enter(fn, 0)
+	if err != nil {
+		return err
+	}
+	err = func() error {
+		defer st.Exit(saved)
+		return fn.CallWithStack(ctx, nil)
+	}()
+	if exit, ok := err.(*sys.ExitError); ok && exit.ExitCode() == 0 {
+		return nil
+	}
+	return err
 }
 
 // newConfig returns the instance configuration for r. Its environment

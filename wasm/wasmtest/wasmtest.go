@@ -71,6 +71,29 @@ func Hanging(start, reactor bool, loops ...string) []byte {
 		2, 0, 0x0b)...)
 }
 
+// Recursing returns a module whose function 0 calls itself without end:
+// the WAGI _start, or, with reactor, what verge_handle calls (with
+// verge_abi_version 1), so that every request recurses.
+func Recursing(reactor bool) []byte {
+	mod := []byte(header)
+	// Types: () -> (), () -> i32, i32 -> i32.
+	mod = append(mod, section(1, 3, 0x60, 0, 0, 0x60, 0, 1, 0x7f, 0x60, 1, 0x7f, 1, 0x7f)...)
+	// Functions: 0 recurses, 1 returns 1, 2 calls 0.
+	mod = append(mod, section(3, 3, 0, 1, 2)...)
+	mod = append(mod, section(5, 1, 0, 1)...) // one page of memory
+	exports := [][]byte{append(name("memory"), 2, 0)}
+	if reactor {
+		exports = append(exports, append(name("verge_abi_version"), 0, 1), append(name("verge_handle"), 0, 2))
+	} else {
+		exports = append(exports, append(name("_start"), 0, 0))
+	}
+	mod = append(mod, section(7, vec(exports...)...)...)
+	return append(mod, section(10, 3,
+		4, 0, 0x10, 0, 0x0b, // call 0
+		4, 0, 0x41, 1, 0x0b, // i32.const 1
+		6, 0, 0x10, 0, 0x41, 0, 0x0b)...) // call 0, i32.const 0
+}
+
 // Flood returns a WAGI command that writes a CGI header block, then
 // 64 KiB of body at a time to stdout forever, ignoring errors: a guest
 // that would write 10 GB, or any amount, if nothing stopped it.

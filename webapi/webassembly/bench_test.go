@@ -51,7 +51,7 @@ func BenchmarkInstantiate(b *testing.B) {
 
 // BenchmarkRecursion: an export that recurses 1000 deep inside
 // WebAssembly, for the cost of the call stack guard per guest call (none:
-// see stack.go).
+// see internal/wasmstack).
 func BenchmarkRecursion(b *testing.B) {
 	benchLoop(b, `globalThis.depth = new WebAssembly.Instance(new WebAssembly.Module(recurseWasm), { env: { bottom() {} } }).exports.depth`, `depth(1000)`)
 }

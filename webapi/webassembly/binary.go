@@ -245,7 +245,7 @@ func (info *moduleInfo) readExports(r *reader) error {
 
 // withoutStart returns the module with its start section replaced by an
 // export of the start function (info.startExport), so that Verge calls it
-// after instantiation, on the guarded call stack (see stack.go), where
+// after instantiation, on the guarded call stack (see internal/wasmstack), where
 // wazero would call it during instantiation on a stack of its own. The
 // function's type, which the start section requires to be [] -> [], is
 // checked after compilation (Runtime.compile). b must have parsed into

@@ -90,7 +90,7 @@
 // would grow a guest's stack (Go heap, outside any budget) to 84 MB before
 // trapping: ~160 MB allocated by one runaway recursion. Instead, calls into
 // WebAssembly run on one call stack per VM, 1 MiB reserved with mmap
-// (stack.go says how wazero is made to use it, and why nothing else was
+// (internal/wasmstack says how wazero is made to use it, and why nothing else was
 // chosen); a guest that exhausts it traps with a RuntimeError, "Maximum
 // call stack size exceeded", and ordinary calls pay nothing for it. Calls
 // nested through imports share the stack, as calls share a thread's stack

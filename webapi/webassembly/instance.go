@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -14,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/internal/wasmstack"
 )
 
 // callKey carries the *call in flight to the host functions that serve a
@@ -29,8 +29,8 @@ type call struct {
 	// never holds them: an import that closes over its own instance is a
 	// cycle the engine's collector can see.
 	imports engine.Value
-	mem     *memory        // the instance's memory, if any
-	ce      unsafe.Pointer // the call engine on the guarded stack, if any (see callStack)
+	mem     *memory         // the instance's memory, if any
+	saved   wasmstack.Saved // the caller's stack, lent to calls from imports (see wasmstack)
 }
 
 // importThrew is an import's JavaScript exception unwinding through
@@ -118,8 +118,7 @@ func (c *call) callImport(i int, d api.FunctionDefinition, stack []uint64) error
 		c.mem.sync()
 	}
 	// Calls into WebAssembly from the import go below the caller's frames.
-	top := c.st.stack.lend(c.ce)
-	defer func() { c.st.stack.top = top }()
+	defer c.st.stack.Restore(c.st.stack.Lend(c.saved))
 	fn, err := c.imports.Index(i)
 	if err != nil {
 		return err
@@ -461,7 +460,7 @@ func (in *instance) call(slot int, imports engine.Value, args []engine.Value) (e
 	defer stop()
 	fn := exp.acquire(in.mod)
 	if err := in.run(ctx, fn, imports, stack, len(stack)); err != nil {
-		if in.st.stack.guards(fn) {
+		if in.st.stack.Guards(fn) {
 			// Else the call may have grown wazero's stack for the
 			// function (to 84 MB for runaway recursion): let it go.
 			exp.release(fn)
@@ -490,16 +489,16 @@ func (in *instance) call(slot int, imports engine.Value, args []engine.Value) (e
 }
 
 // run calls fn, an exported or the start function, with ctx from the VM's
-// BlockingContext, on the guarded call stack (see stack.go); stack holds
+// BlockingContext, on the guarded call stack (see internal/wasmstack); stack holds
 // the arguments, then the results, in slots.
 func (in *instance) run(ctx context.Context, fn api.Function, imports engine.Value, stack []uint64, slots int) error {
-	saved, err := in.st.stack.enter(fn, slots)
+	saved, err := in.st.stack.Enter(fn, slots)
 	if err != nil {
 		return callError(ctx, err)
 	}
-	ctx = context.WithValue(ctx, callKey{}, &call{st: in.st, imports: imports, mem: in.mem, ce: saved.ce})
+	ctx = context.WithValue(ctx, callKey{}, &call{st: in.st, imports: imports, mem: in.mem, saved: saved})
 	err = func() error {
-		defer in.st.stack.exit(saved)
+		defer in.st.stack.Exit(saved)
 		return fn.CallWithStack(ctx, stack)
 	}()
 	if in.mem != nil {

@@ -87,7 +87,7 @@ func (r *Runtime) wazero(ctx context.Context) (wazero.Runtime, error) {
 		// WithCloseOnContextDone compiles in the checks that let a
 		// context stop a running guest (loops included); custom sections
 		// are kept for Module.customSections. The call stack guard (see
-		// stack.go) relies on the exception-handling proposal staying
+		// internal/wasmstack) relies on the exception-handling proposal staying
 		// off, as it is by default.
 		cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithCustomSections(true)
 		r.rt = wazero.NewRuntimeWithConfig(ctx, cfg)

@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/verge-edge/verge/engine"
+	"github.com/verge-edge/verge/internal/wasmstack"
 )
 
 //go:embed webassembly.js
@@ -55,14 +56,14 @@ type state struct {
 	vm     *engine.VM
 	rt     *Runtime
 	budget budget
-	stack  callStack
+	stack  *wasmstack.Stack
 }
 
 // Release implements the engine's state release: the VM is closing (its
 // instances have been closed already, as resources).
 func (st *state) Release() {
 	st.budget.closed = true
-	st.stack.release()
+	st.stack.Release()
 	st.rt.release()
 }
 
@@ -73,7 +74,7 @@ func (st *state) Release() {
 // lives.
 func Install(vm *engine.VM, rt *Runtime, memoryLimit int) {
 	rt.hold()
-	st := &state{vm: vm, rt: rt, budget: budget{vm: vm, limit: int64(memoryLimit), heap: true}}
+	st := &state{vm: vm, rt: rt, budget: budget{vm: vm, limit: int64(memoryLimit), heap: true}, stack: wasmstack.New(wasmstack.JSSize)}
 	if memoryLimit <= 0 {
 		st.budget = budget{vm: vm, limit: DefaultMemoryLimit}
 	}
@@ -87,7 +88,7 @@ func stateOf(vm *engine.VM) *state {
 		return st
 	}
 	rt, _ := NewRuntime(context.Background(), nil) // nothing to compile: no error
-	st := &state{vm: vm, rt: rt, budget: budget{vm: vm, limit: DefaultMemoryLimit}}
+	st := &state{vm: vm, rt: rt, budget: budget{vm: vm, limit: DefaultMemoryLimit}, stack: wasmstack.New(wasmstack.JSSize)}
 	vm.SetState(stateKey, st)
 	return st
 }

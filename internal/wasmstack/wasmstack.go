@@ -1,4 +1,7 @@
-package webassembly
+// Package wasmstack bounds the call stack of WebAssembly guests run by
+// wazero's compiler: a fixed region per caller, outside the Go heap,
+// instead of a stack wazero grows to 84 MB for runaway recursion.
+package wasmstack
 
 import (
 	"errors"
@@ -10,12 +13,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The guest's call stack.
-//
 // wazero's compiler runs a guest on a stack of its own: a Go []byte per
 // exported function, which the prologue of every compiled function checks
 // for room and which wazero doubles when there is none, until it is past a
-// ceiling (callStackCeiling in internal/engine/wazevo, a constant; its
+// ceiling (StackCeiling in internal/engine/wazevo, a constant; its
 // comment says 400 MB, but it is compared with the length in bytes, so 50
 // MB). So a guest that recurses without end grows a stack of 84 MB,
 // allocating ~160 MB of Go heap on the way (measured: 2.6 million frames
@@ -31,10 +32,11 @@ import (
 //     rewriting every function to bump a global, costs on every call, and
 //     the rewrite means decoding every instruction of every module.
 //
-// What we do instead costs nothing per guest call: before each call from
-// JavaScript, the call engine's stack is pointed at a fixed region of
-// stackSize bytes, reserved once per VM with mmap (so outside the Go heap),
-// and the slice wazero keeps for it is given a length above the ceiling.
+// What we do instead costs nothing per guest call: before each call into
+// the guest (Stack.Enter), the call engine's stack is pointed at a fixed
+// region of Stack.size bytes, reserved once with mmap (so outside the Go
+// heap), and the slice wazero keeps for it is given a length above the
+// ceiling.
 // The prologue checks compiled code makes anyway then find the region's
 // end, wazero's growStack sees a stack already past its ceiling and fails
 // the call with its ordinary "stack overflow" error, which leaves the call
@@ -44,32 +46,39 @@ import (
 // The fields are wazero internals, found by name and type through reflect
 // (see findLayout); if they are not there (another wazero version, or the
 // interpreter on platforms the compiler does not support), calls run
-// unguarded as before, and TestRecursionBounded fails. What must hold for
-// a new wazero version: the stack is only grown by growStack, which checks
+// unguarded as before, and TestRecursionBounded (webapi/webassembly) and
+// TestRecursionContained (wasm) fail. What must hold for a new wazero
+// version: the stack is only grown by growStack, which checks
 // len(stack) against the ceiling before anything else, and nothing else
 // reads the stack through the slice. Two wazero features break the latter
 // by copying the whole stack (it would copy len bytes): the
 // exception-handling proposal (try_table) and experimental.Snapshotter;
-// neither is enabled (see Runtime.wazero).
+// neither may be enabled in a runtime whose calls use a Stack.
 //
 // Calls nest (JavaScript calls an export, which calls an import, which
 // calls an export...) and share the region as native code shares a
 // thread's stack: while an import runs, the region's top is lowered to
 // where the guest's stack pointer was, so the nested call's frames go below
-// the caller's. So a VM's guests together never use more than stackSize.
+// the caller's. So the guests of one Stack together never use more than
+// its size.
 
-// stackSize is the guests' call stack: 1 MiB, as V8's (which JavaScript
-// shares). A small recursive function gets ~32,000 frames of 32 bytes in
-// it, V8 ~18,000; TestRecursionBounded wants 20,000.
-const stackSize = 1 << 20
+// JSSize is the call stack of WebAssembly called from JavaScript: 1 MiB,
+// as V8's (which JavaScript shares). A small recursive function gets
+// ~32,000 frames of 32 bytes in it, V8 ~18,000.
+const JSSize = 1 << 20
+
+// HandlerSize is the call stack of a WebAssembly request handler: 8 MiB, as
+// a Linux thread's. Only the pages a guest touches take memory.
+const HandlerSize = 8 << 20
 
 // minStackRoom is the least room a call starts with: wazero's own initial
 // stack, which its entry code assumes (before any prologue checks) holds
 // the arguments and results.
 const minStackRoom = 10240
 
-// errStackExhausted is a guest's call stack overflow, as a trap.
-var errStackExhausted = errors.New("wasm error: stack overflow")
+// ErrExhausted is a guest's call stack overflow, as a trap; wazero's own
+// error for it reads the same.
+var ErrExhausted = errors.New("wasm error: stack overflow")
 
 // fakeStackLen is the length given to the slice wazero keeps for the stack:
 // above its ceiling (50,000,000), so growStack refuses to grow it.
@@ -124,10 +133,12 @@ func findLayout(t reflect.Type) *engineLayout {
 	return l
 }
 
-// callStack is a VM's guest call stack (VM goroutine only).
-type callStack struct {
+// Stack is a guest call stack, for calls from one goroutine at a time. The
+// zero Stack is not usable: use New.
+type Stack struct {
+	size   int           // bytes
 	ready  bool          // setup ran
-	region []byte        // a guard page, then stackSize bytes
+	region []byte        // a guard page, then size bytes
 	layout *engineLayout // nil: calls are not guarded
 	// top is where the next call's frames start (the stack grows down):
 	// the region's end, or below the frames of the call whose import is
@@ -136,8 +147,8 @@ type callStack struct {
 	err error // reserving the region failed
 }
 
-// savedStack is a call engine's own stack, put back when the call returns.
-type savedStack struct {
+// Saved is a call engine's own stack, put back when the call returns.
+type Saved struct {
 	ce     unsafe.Pointer // the call engine; nil when the call is not guarded
 	stack  []byte
 	top    uintptr
@@ -153,7 +164,7 @@ type sliceHeader struct {
 
 // setup finds the call engine's layout from the first function called and
 // reserves the region, if the engine is the one this code knows.
-func (s *callStack) setup(fn api.Function) error {
+func (s *Stack) setup(fn api.Function) error {
 	if s.ready {
 		return s.err
 	}
@@ -162,7 +173,7 @@ func (s *callStack) setup(fn api.Function) error {
 		return nil
 	}
 	page := unix.Getpagesize()
-	region, err := unix.Mmap(-1, 0, page+stackSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	region, err := unix.Mmap(-1, 0, page+s.size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err == nil {
 		// Nothing below the bottom is ever written (the prologue checks
 		// stop short of it); the guard page makes a bug there a crash
@@ -183,28 +194,29 @@ func (s *callStack) setup(fn api.Function) error {
 func alignDown(p uintptr) uintptr { return p &^ 15 }
 
 // bottom is the lowest byte of the stack proper.
-func (s *callStack) bottom() unsafe.Pointer {
-	return unsafe.Pointer(&s.region[len(s.region)-stackSize])
+func (s *Stack) bottom() unsafe.Pointer {
+	return unsafe.Pointer(&s.region[len(s.region)-s.size])
 }
 
-func (s *callStack) guards(fn api.Function) bool {
+// Guards reports whether calls of fn run on s.
+func (s *Stack) Guards(fn api.Function) bool {
 	return s.layout != nil && reflect.TypeOf(fn) == s.layout.typ
 }
 
-// enter gives fn the free part of the region for a call with the given
-// number of parameter and result slots; exit gives it its own stack back.
-// It fails with errStackExhausted when too little room is left (a call
+// Enter gives fn the free part of the region for a call with the given
+// number of parameter and result slots; Exit gives it its own stack back.
+// It fails with ErrExhausted when too little room is left (a call
 // nested in calls that used most of it).
-func (s *callStack) enter(fn api.Function, slots int) (savedStack, error) {
+func (s *Stack) Enter(fn api.Function, slots int) (Saved, error) {
 	if err := s.setup(fn); err != nil {
-		return savedStack{}, err
+		return Saved{}, err
 	}
-	if !s.guards(fn) {
-		return savedStack{}, nil
+	if !s.Guards(fn) {
+		return Saved{}, nil
 	}
 	bottom := s.bottom()
 	if s.top < uintptr(bottom)+uintptr(max(minStackRoom, 16*slots+64)) {
-		return savedStack{}, errStackExhausted
+		return Saved{}, ErrExhausted
 	}
 	l := s.layout
 	ce := reflect.ValueOf(fn).UnsafePointer()
@@ -212,14 +224,14 @@ func (s *callStack) enter(fn api.Function, slots int) (savedStack, error) {
 	top := (*uintptr)(unsafe.Add(ce, l.stackTop))
 	bot := (**byte)(unsafe.Add(ce, l.bottom))
 	sp := (**uint64)(unsafe.Add(ce, l.sp))
-	saved := savedStack{ce: ce, stack: *stack, top: *top, bottom: *bot, sp: *sp}
+	saved := Saved{ce: ce, stack: *stack, top: *top, bottom: *bot, sp: *sp}
 	var fake []byte
 	*(*sliceHeader)(unsafe.Pointer(&fake)) = sliceHeader{data: bottom, len: fakeStackLen, cap: fakeStackLen}
 	*stack, *top, *bot = fake, s.top, (*byte)(bottom)
 	return saved, nil
 }
 
-func (s *callStack) exit(saved savedStack) {
+func (s *Stack) Exit(saved Saved) {
 	if saved.ce == nil {
 		return
 	}
@@ -230,11 +242,11 @@ func (s *callStack) exit(saved savedStack) {
 	*(**uint64)(unsafe.Add(saved.ce, l.sp)) = saved.sp
 }
 
-// lend lowers the region's top below the frames of the call on call
-// engine ce (see savedStack), which is calling an import, for the calls
-// nested in the import; the caller puts the returned top back when the
-// import returns.
-func (s *callStack) lend(ce unsafe.Pointer) (prev uintptr) {
+// Lend lowers the region's top below the frames of the call saved, which
+// is calling an import, for the calls nested in the import; the caller
+// gives the returned top to Restore when the import returns.
+func (s *Stack) Lend(saved Saved) (prev uintptr) {
+	ce := saved.ce
 	prev = s.top
 	if ce == nil {
 		return prev // not guarded: the caller's frames are not on the region
@@ -251,8 +263,15 @@ func (s *callStack) lend(ce unsafe.Pointer) (prev uintptr) {
 	return prev
 }
 
-// release unmaps the region: the VM is closing.
-func (s *callStack) release() {
+// New returns a stack of size bytes; the region is reserved on the first
+// guarded call.
+func New(size int) *Stack { return &Stack{size: size} }
+
+// Restore puts back the top Lend returned.
+func (s *Stack) Restore(prev uintptr) { s.top = prev }
+
+// Release unmaps the region; s is not used again.
+func (s *Stack) Release() {
 	if s.region != nil {
 		_ = unix.Munmap(s.region)
 		s.region = nil
