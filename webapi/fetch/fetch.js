@@ -255,13 +255,15 @@
     return status;
   }
   const NULL_BODY = new Set([101, 204, 205, 304]);
+  // A regular expression literal makes a new RegExp each time it runs.
+  const BAD_REASON = /[^\t\x20-\x7e\x80-\xff]/;
 
   class Response {
     constructor(body = null, init = {}) {
       if (init === null || typeof init !== "object") init = {};
       const status = init.status === undefined ? 200 : validateStatus(init.status);
       const statusText = init.statusText === undefined ? "" : String(init.statusText);
-      if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText");
+      if (statusText !== "" && BAD_REASON.test(statusText)) throw new TypeError("Invalid statusText");
       const headers = H.create(init.headers, "response");
       let bs = new BodyState(null);
       if (body !== null && body !== undefined) {
