@@ -1,11 +1,9 @@
 package webassembly_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/verge-edge/verge/webapi/webapitest"
-	"github.com/verge-edge/verge/webapi/webassembly"
 	"github.com/verge-edge/verge/webapi/webassembly/wasmtest"
 )
 
@@ -198,14 +196,7 @@ func TestImportedMemoryLifetime(t *testing.T) {
 // memory limit like instances' memories, and dropped ones are reclaimed.
 func TestMemoryConstructorBudget(t *testing.T) {
 	const limit = 16 << 20
-	vm := newVM(t)
-	vm.SetMemoryLimit(limit)
-	rt, err := webassembly.NewRuntime(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	webassembly.Install(vm.VM, rt, limit)
+	vm := newLimitedVM(t, limit)
 	runCases(t, vm, []webapitest.Case{
 		{"past the limit", `try { new WebAssembly.Memory({ initial: 256 }) } catch (e) { return [e.name, e.message.startsWith("WebAssembly.Memory(): could not allocate memory")] }`, `["RangeError",true]`},
 		{"what the heap leaves", `globalThis.big = new WebAssembly.Memory({ initial: 128 }); return big.buffer.byteLength`, `8388608`},

@@ -236,18 +236,26 @@ func TestInfiniteLoopStopped(t *testing.T) {
 	}
 }
 
-// TestMemoryLimit: linear memories and the heap share the VM's memory
-// limit; a guest growing without bound gets -1 at the limit.
-func TestMemoryLimit(t *testing.T) {
-	const limit = 16 << 20
+// newLimitedVM returns a VM whose heap and linear memories share limit
+// bytes.
+func newLimitedVM(t *testing.T, limit int) *webapitest.VM {
+	t.Helper()
 	vm := newVM(t)
 	vm.SetMemoryLimit(limit)
 	rt, err := webassembly.NewRuntime(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rt.Close()
+	t.Cleanup(rt.Close)
 	webassembly.Install(vm.VM, rt, limit)
+	return vm
+}
+
+// TestMemoryLimit: linear memories and the heap share the VM's memory
+// limit; a guest growing without bound gets -1 at the limit.
+func TestMemoryLimit(t *testing.T) {
+	const limit = 16 << 20
+	vm := newLimitedVM(t, limit)
 	heap := vm.HeapSize()
 	got := vm.Run(t, `const h = new WebAssembly.Instance(new WebAssembly.Module(hogWasm)).exports;
 		globalThis.h = h;
