@@ -43,6 +43,13 @@ type Options struct {
 	// NoSourcemap skips the source map (Result.SourceMap is nil), which
 	// makes the build a little faster.
 	NoSourcemap bool
+	// NodeCompat is the nodejs_compat compatibility flag: imports of the
+	// Node.js built-ins that package nodejs provides (node:buffer, events,
+	// ...) resolve to its modules, and the script defines the globals
+	// Buffer and process before the entry runs. Without it such imports
+	// fail the build, unless the entry is a Lambda@Edge handler (it
+	// exports handler and no default), which always has it.
+	NodeCompat bool
 }
 
 // Result is a built bundle.
@@ -65,6 +72,9 @@ type Result struct {
 	// from "./add.wasm"`), by their path relative to the entry's folder
 	// with forward slashes; they ship beside Code (see wasm.go).
 	Wasm map[string][]byte
+	// NodeCompat reports whether the build had Node.js compatibility:
+	// Options.NodeCompat, or an entry that is a Lambda@Edge handler.
+	NodeCompat bool
 }
 
 // nodeEnvKey is the define that npm packages use to pick a build flavour.
@@ -163,10 +173,23 @@ func Build(opts Options) (*Result, error) {
 		bo.EntryPoints = []string{abs}
 	}
 
+	nodeCompat := opts.NodeCompat || isLambdaHandler(bo)
+	if nodeCompat {
+		bo.Plugins = append(bo.Plugins, nodePlugin())
+		bo.Inject = []string{globalsInject}
+	}
+
 	res := api.Build(bo)
-	out := &Result{Warnings: messages(res.Warnings, dir, cwd, true), Inputs: rec.paths()}
+	if nodeCompat && len(res.Errors) == 0 && mentionsBuffer.Match(script(res.OutputFiles)) {
+		// The code mentions Buffer: build again with the global defined.
+		// (An injected module cannot be tree-shaken away when unused; see
+		// nodejs.BufferGlobalModule for why it matters.)
+		bo.Inject = append(bo.Inject, bufferGlobalInject)
+		res = api.Build(bo)
+	}
+	out := &Result{Warnings: messages(res.Warnings, dir, cwd, true, nodeCompat), Inputs: rec.paths(), NodeCompat: nodeCompat}
 	if len(res.Errors) > 0 {
-		return out, &BuildError{Entry: entry, Messages: messages(res.Errors, dir, cwd, false)}
+		return out, &BuildError{Entry: entry, Messages: messages(res.Errors, dir, cwd, false, nodeCompat)}
 	}
 	for _, f := range res.OutputFiles {
 		if strings.HasSuffix(f.Path, ".map") {
@@ -223,4 +246,14 @@ func (r *recorder) paths() []string {
 	out := slices.Clone(r.files)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// script is the bundle among esbuild's output files (not the source map).
+func script(files []api.OutputFile) []byte {
+	for _, f := range files {
+		if !strings.HasSuffix(f.Path, ".map") {
+			return f.Contents
+		}
+	}
+	return nil
 }

@@ -256,7 +256,7 @@ func TestBuildErrors(t *testing.T) {
 			file:     "testdata/nodebuiltin/worker.js",
 			line:     1,
 			column:   23,
-			text:     `Could not resolve "node:buffer": it is a Node.js built-in module, and Verge workers have no Node.js compatibility yet`,
+			text:     `Could not resolve "node:buffer": it is a Node.js built-in module; add compatibility_flags = ["nodejs_compat"] to verge.toml to use Verge's node:buffer`,
 			rendered: `testdata/nodebuiltin/worker.js:1:23: ERROR: Could not resolve "node:buffer"`,
 		},
 		{
@@ -270,11 +270,27 @@ func TestBuildErrors(t *testing.T) {
 		},
 		{
 			name:   "CommonJS require of a Node built-in",
-			opts:   bundle.Options{Entry: "testdata/w.js", Source: "const path = require('path');\nexports.handler = () => path.sep;\n"},
+			opts:   bundle.Options{Entry: "testdata/w.js", Source: "const path = require('path');\nmodule.exports = { fetch: () => new Response(path.sep) };\n"},
 			file:   "testdata/w.js",
 			line:   1,
 			column: 21,
-			text:   `Could not resolve "path": it is a Node.js built-in module`,
+			text:   `Could not resolve "path": it is a Node.js built-in module; add compatibility_flags = ["nodejs_compat"]`,
+		},
+		{
+			name:   "Node built-in that Verge does not provide",
+			opts:   bundle.Options{Entry: "testdata/w.js", Source: "import fs from 'node:fs';\nexport default fs;\n"},
+			file:   "testdata/w.js",
+			line:   1,
+			column: 15,
+			text:   `Could not resolve "node:fs": it is a Node.js built-in module that Verge does not provide, even with the nodejs_compat compatibility flag (which provides assert, buffer, events, path, process, querystring, string_decoder and util)`,
+		},
+		{
+			name:   "Node built-in that nodejs_compat does not provide",
+			opts:   bundle.Options{Entry: "testdata/w.js", Source: "const net = require('net');\nexports.handler = () => net;\n", NodeCompat: true},
+			file:   "testdata/w.js",
+			line:   1,
+			column: 20,
+			text:   `Could not resolve "net": it is a Node.js built-in module that Verge's nodejs_compat does not provide (it provides assert, buffer`,
 		},
 		{
 			name:   "top-level await",
@@ -523,5 +539,49 @@ func write(t *testing.T, dir, name, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNodeCompat: nodejs_compat resolves the provided built-ins and only
+// then; a Lambda@Edge handler (exports handler, no default) has it without
+// the flag, since Lambda handlers are Node programs.
+func TestNodeCompat(t *testing.T) {
+	tests := []struct {
+		name, src string
+		flag      bool
+		want      bool // Result.NodeCompat
+	}{
+		{"flag", "import { Buffer } from 'node:buffer';\nexport default { fetch: () => new Response(Buffer.from('x')) };\n", true, true},
+		{"no flag, no Node", "export default { fetch: () => new Response('x') };\n", false, false},
+		{"CommonJS Lambda handler", "const qs = require('querystring');\nexports.handler = async (e) => qs.stringify(e);\n", false, true},
+		{"CommonJS Lambda handler, object", "module.exports = { handler(e, c, cb) { cb(null, Buffer.from(e).toString()); } };\n", false, true},
+		{"ES module Lambda handler", "import path from 'node:path';\nexport const handler = async () => path.join('a', 'b');\n", false, true},
+		{"TypeScript Lambda handler", "export async function handler(e: unknown): Promise<string> { return Buffer.from(String(e)).toString('base64'); }\n", false, true},
+		{"handler beside a default export", "export const handler = () => 1;\nexport default { fetch: () => new Response('x') };\n", false, false},
+		{"handler named in a comment", "// exports.handler = x\nexport default { fetch: () => new Response('x') };\n", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			entry := "testdata/w.js"
+			if strings.Contains(tt.name, "TypeScript") {
+				entry = "testdata/w.ts"
+			}
+			res, err := bundle.Build(bundle.Options{Entry: entry, Source: tt.src, NodeCompat: tt.flag})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.NodeCompat != tt.want {
+				t.Errorf("NodeCompat = %v, want %v", res.NodeCompat, tt.want)
+			}
+			// Without compatibility nothing of package nodejs is in the
+			// bundle; with it, only what the worker imports (and the
+			// globals, with Buffer's module for the global).
+			if has := strings.Contains(string(res.Code), "verge-node:"); has != tt.want {
+				t.Errorf("bundle has Node modules: %v, want %v", has, tt.want)
+			}
+			if tt.want && strings.Contains(string(res.Code), "verge-node:assert") {
+				t.Error("node:assert is bundled though nothing imports it")
+			}
+		})
 	}
 }

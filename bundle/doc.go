@@ -26,9 +26,14 @@
 //
 // Imports of Node's built-in modules (node:fs, or fs when no package of
 // that name is installed) fail the build with a message that names the
-// import and says why: Verge has no Node.js compatibility layer yet. A
-// require() of one inside try/catch, as packages do to probe for Node, is
-// left to fail at run time, where the package catches it.
+// import and says why, unless the build has Node.js compatibility
+// (Options.NodeCompat, the nodejs_compat flag; always for a Lambda@Edge
+// handler): then the modules that package compat/nodejs provides
+// (node:buffer, node:events, ...) are bundled from it, only those
+// imported, and the script defines Buffer and process first; the other
+// built-ins still fail with a message that names them. A require() of one
+// inside try/catch, as packages do to probe for Node, is left to fail at
+// run time, where the package catches it.
 //
 // # What it must not do
 //

@@ -116,7 +116,7 @@ var misleadingNotes = []string{"as external to exclude it", "api.PlatformNode"}
 // messages converts esbuild's messages. esbuild names files relative to
 // dir (its working directory); messages name them relative to cwd, as a
 // compiler's do, so that a terminal can open them.
-func messages(msgs []api.Message, dir, cwd string, warning bool) []Message {
+func messages(msgs []api.Message, dir, cwd string, warning, nodeCompat bool) []Message {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -126,7 +126,7 @@ func messages(msgs []api.Message, dir, cwd string, warning bool) []Message {
 		if l := am.Location; l != nil {
 			m.File, m.Line, m.Column, m.LineText = relPath(l, dir, cwd), l.Line, l.Column, l.LineText
 		}
-		builtin := explainNodeBuiltin(&m)
+		builtin := explainNodeBuiltin(&m, nodeCompat)
 		for _, n := range am.Notes {
 			if containsAny(n.Text, misleadingNotes) {
 				if !builtin && strings.HasPrefix(am.Text, unresolvedPrefix) {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -52,7 +53,9 @@ type Config struct {
 	// CompatibilityDate is compatibility_date, "YYYY-MM-DD", or "". It is
 	// stored for the runtime; nothing interprets it yet.
 	CompatibilityDate string
-	// CompatibilityFlags is compatibility_flags, stored likewise.
+	// CompatibilityFlags is compatibility_flags. "nodejs_compat" turns on
+	// Node.js compatibility (see NodeCompat); other flags are stored and
+	// not interpreted yet.
 	CompatibilityFlags []string
 	// Routes are route and routes, in file order.
 	Routes []Route
@@ -217,4 +220,11 @@ func LoadEntry(entry string) (*Config, error) {
 	}
 	name := strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))
 	return &Config{Name: name, Main: abs, Dir: filepath.Dir(abs)}, nil
+}
+
+// NodeCompat reports whether compatibility_flags has "nodejs_compat":
+// the worker may import Verge's Node.js built-in modules (node:buffer,
+// node:events, ...) and has the globals Buffer and process.
+func (c *Config) NodeCompat() bool {
+	return slices.Contains(c.CompatibilityFlags, "nodejs_compat")
 }

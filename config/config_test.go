@@ -303,3 +303,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestNodeCompat(t *testing.T) {
+	for flags, want := range map[string]bool{
+		`["nodejs_compat"]`: true,
+		`["streams_enable_constructors", "nodejs_compat"]`: true,
+		`["nodejs_als"]`: false,
+		`[]`:             false,
+	} {
+		c, err := Parse([]byte("name = \"w\"\nmain = \"w.js\"\ncompatibility_flags = "+flags+"\n"), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.NodeCompat() != want {
+			t.Errorf("%s: NodeCompat() = %v", flags, !want)
+		}
+	}
+}

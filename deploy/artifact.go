@@ -88,7 +88,7 @@ func Pack(ctx context.Context, entry string) (name string, artifact []byte, err 
 		}
 		man.Main, files[base] = base, code
 	} else {
-		res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true})
+		res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true, NodeCompat: cfg.NodeCompat()})
 		if err != nil {
 			return "", nil, fmt.Errorf("deploy: %s: %w", cfg.Name, err)
 		}

@@ -205,7 +205,7 @@ func (s *Server) rebuild() {
 	if strings.HasSuffix(s.cfg.Main, ".wasm") {
 		v.wasm, err = s.compileWasm()
 		res = &bundle.Result{Inputs: []string{s.cfg.Main}}
-	} else if res, err = bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true}); err == nil {
+	} else if res, err = bundle.Build(bundle.Options{Entry: s.cfg.Main, Sourcemap: true, NodeCompat: s.cfg.NodeCompat()}); err == nil {
 		if v.w, err = worker.New(s.workerConfig(res)); err == nil {
 			if v.mw, err = s.middleware(v); err != nil {
 				v.w.Close()
@@ -404,7 +404,7 @@ func (s *Server) rebuildWatchList() {
 		s.watcher.watch([]string{s.cfg.Main})
 		return
 	}
-	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main})
+	res, err := bundle.Build(bundle.Options{Entry: s.cfg.Main, NodeCompat: s.cfg.NodeCompat()})
 	if err == nil {
 		s.watcher.watch(res.Inputs)
 	}

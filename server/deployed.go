@@ -253,7 +253,7 @@ func (s *Server) projectHandler(pr *project, colo string, origins map[string]*or
 func buildCode(cfg *config.Config) (*bundle.Result, error) {
 	man, err := deploy.ReadManifest(cfg.Dir)
 	if err != nil {
-		res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true})
+		res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Sourcemap: true, NodeCompat: cfg.NodeCompat()})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 		}
