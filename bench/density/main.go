@@ -25,6 +25,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 1000, "workers to load")
+	nodeCompat := flag.Bool("nodejs_compat", false, "build the workers with the nodejs_compat flag")
 	flag.Parse()
 	s, err := host.NewServer(host.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -39,7 +40,7 @@ func main() {
 	var loads []time.Duration
 	for i := range *n {
 		src := fmt.Sprintf(`const pad = %q; export default { fetch() { return new Response("hello %d " + pad.length) } }`, pad, i)
-		res, err := bundle.Build(bundle.Options{Source: src, Entry: "worker.js"})
+		res, err := bundle.Build(bundle.Options{Source: src, Entry: "worker.js", NodeCompat: *nodeCompat})
 		if err != nil {
 			log.Fatal(err)
 		}
