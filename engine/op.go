@@ -25,6 +25,12 @@ type Extension struct {
 	Name    string
 	Scripts []Script
 	Ops     map[string]Op
+	// Lazy, when set, names the globals the extension defines: its scripts
+	// then run on the first touch of one of them instead of in every new
+	// VM, which keeps rarely used areas out of idle VMs' memory. The
+	// bootstrap script provides the loader (verge.lazy) and the extension
+	// must define exactly these globals and nothing other extensions use.
+	Lazy []string
 }
 
 // Script is one prelude JavaScript file (a classic script).

@@ -23,6 +23,43 @@
     exposeGetter(name, get) {
       Object.defineProperty(globalThis, name, { get, configurable: true, enumerable: true });
     },
+    // lazy defines the globals of an area that loads on first touch
+    // (engine.Extension.Lazy): reading one runs the area's scripts, which
+    // define them all. A global that worker code replaced or deleted
+    // before that stays as the worker left it.
+    lazy(area, names) {
+      let loaded = false;
+      const getters = new Map();
+      const load = () => {
+        if (loaded) return;
+        loaded = true;
+        const kept = [];
+        for (const name of names) {
+          const d = Object.getOwnPropertyDescriptor(globalThis, name);
+          if (d !== undefined && d.get === getters.get(name)) delete globalThis[name];
+          else kept.push([name, d]);
+        }
+        Object.defineProperty(globalThis, "__verge", { value: verge, configurable: true });
+        try {
+          verge.ops.load_extension(area);
+        } finally {
+          delete globalThis.__verge;
+          for (const [name, d] of kept) {
+            if (d === undefined) delete globalThis[name];
+            else Object.defineProperty(globalThis, name, d);
+          }
+        }
+      };
+      for (const name of names) {
+        const get = () => { load(); return globalThis[name]; };
+        getters.set(name, get);
+        Object.defineProperty(globalThis, name, {
+          get,
+          set(value) { Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false }); },
+          configurable: true, enumerable: false,
+        });
+      }
+    },
   };
   delete globalThis.__verge_ops;
   Object.defineProperty(globalThis, "__verge", { value: verge, configurable: true, writable: false, enumerable: false });

@@ -26,6 +26,7 @@ func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "cache",
 		Scripts: []engine.Script{{Name: "ext:cache/cache.js", Source: source}},
+		Lazy:    []string{"caches", "Cache", "CacheStorage"},
 		Ops: map[string]engine.Op{
 			"cache_match":  opMatch,
 			"cache_put":    opPut,

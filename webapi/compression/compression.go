@@ -24,6 +24,7 @@ func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "compression",
 		Scripts: []engine.Script{{Name: "ext:compression/compression.js", Source: source}},
+		Lazy:    []string{"CompressionStream", "DecompressionStream", "TextEncoderStream", "TextDecoderStream"},
 		Ops: map[string]engine.Op{
 			"compress_new":    opNew,
 			"compress_write":  opWrite,

@@ -39,6 +39,8 @@ func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "crypto",
 		Scripts: []engine.Script{{Name: "ext:crypto/crypto.js", Source: source}},
+		// Loaded on first touch: most workers never use it (engine.Extension).
+		Lazy: []string{"crypto", "Crypto", "SubtleCrypto", "CryptoKey"},
 		Ops: map[string]engine.Op{
 			"crypto_random":   opRandom,
 			"crypto_uuid":     opUUID,

@@ -23,5 +23,6 @@ func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "structuredclone",
 		Scripts: engine.Scripts(scripts, "structuredclone", "structuredclone.js"),
+		Lazy:    []string{"structuredClone"},
 	}
 }

@@ -30,6 +30,7 @@ func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "webassembly",
 		Scripts: []engine.Script{{Name: "ext:webassembly/webassembly.js", Source: source}},
+		Lazy:    []string{"WebAssembly", "__verge_wasm"},
 		Ops: map[string]engine.Op{
 			"wasm_validate":        opValidate,
 			"wasm_compile":         opCompile,
