@@ -18,5 +18,11 @@ var scripts embed.FS
 
 // Extension returns the blob Web API.
 func Extension() engine.Extension {
-	return engine.Extension{Name: "blob", Scripts: engine.Scripts(scripts, "blob", "utf8.js", "blob.js")}
+	return engine.Extension{
+		Name:    "blob",
+		Scripts: engine.Scripts(scripts, "blob", "utf8.js", "blob.js"),
+		// Loaded on first touch (engine.Extension.Lazy); areas that need
+		// its internals call verge.load("blob") first.
+		Lazy: []string{"Blob", "File"},
+	}
 }

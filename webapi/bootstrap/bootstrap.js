@@ -4,6 +4,7 @@
 // worker code never sees the ops or the internals.
 (function () {
   "use strict";
+  const loaders = new Map(); // lazy area -> its loader (see lazy)
   const verge = {
     // ops: Go functions, filled in by the engine before any script runs
     // (verge.ops.name(...args)). Missing ops are undefined.
@@ -27,12 +28,19 @@
     // (engine.Extension.Lazy): reading one runs the area's scripts, which
     // define them all. A global that worker code replaced or deleted
     // before that stays as the worker left it.
+    // load loads a lazy area now, for an area whose code needs another's
+    // internals (formdata needs blob's); it does nothing for an area that
+    // is loaded already or not lazy.
+    load(area) {
+      loaders.get(area)?.();
+    },
     lazy(area, names) {
       let loaded = false;
       const getters = new Map();
       const load = () => {
         if (loaded) return;
         loaded = true;
+        loaders.delete(area);
         const kept = [];
         for (const name of names) {
           const d = Object.getOwnPropertyDescriptor(globalThis, name);
@@ -50,6 +58,7 @@
           }
         }
       };
+      loaders.set(area, load);
       for (const name of names) {
         const get = () => { load(); return globalThis[name]; };
         getters.set(name, get);

@@ -136,11 +136,14 @@
     async text() { return utf8.decode(await consume(this)); },
     async json() { return JSON.parse(utf8.decode(await consume(this))); },
     async blob() {
-      return internals.blob.create(await consume(this, true), contentType(this));
+      const bytes = await consume(this, true);
+      verge.load("blob");
+      return internals.blob.create(bytes, contentType(this));
     },
     async formData() {
       const ct = contentType(this);
       const bytes = await consume(this);
+      verge.load("formdata");
       const essence = ct.split(";")[0].trim().toLowerCase();
       if (essence === "multipart/form-data") return internals.formdata.parseMultipart(bytes, ct);
       if (essence === "application/x-www-form-urlencoded") return internals.formdata.parseUrlEncoded(bytes);

@@ -19,5 +19,6 @@ func Extension() engine.Extension {
 	return engine.Extension{
 		Name:    "formdata",
 		Scripts: engine.Scripts(scripts, "formdata", "formdata.js"),
+		Lazy:    []string{"FormData"},
 	}
 }

@@ -4,6 +4,7 @@
 (function (verge) {
   "use strict";
   const { internals } = verge;
+  verge.load("blob");
   const utf8 = internals.utf8;
   const { File, isBlob, isFile, bytesOf, createFile, toUSVString } = internals.blob;
   const requireArgs = internals.events?.requireArgs ?? ((n, given, what) => {

@@ -14,5 +14,17 @@ var source string
 
 // Extension returns the streams Web API (no ops: pure JavaScript).
 func Extension() engine.Extension {
-	return engine.Extension{Name: "streams", Scripts: []engine.Script{{Name: "ext:streams/streams.js", Source: source}}}
+	return engine.Extension{
+		Name:    "streams",
+		Scripts: []engine.Script{{Name: "ext:streams/streams.js", Source: source}},
+		// Loaded on first touch (engine.Extension.Lazy): a body becomes a
+		// stream only when a worker asks for one; other areas reach
+		// streams through these globals or check internals.streams first.
+		Lazy: []string{
+			"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamDefaultController",
+			"WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController",
+			"TransformStream", "TransformStreamDefaultController",
+			"ByteLengthQueuingStrategy", "CountQueuingStrategy", "IdentityTransformStream", "FixedLengthStream",
+		},
+	}
 }

@@ -6,7 +6,6 @@
   "use strict";
   const { internals, ops } = verge;
   const DOMException = globalThis.DOMException;
-  const blob = internals.blob;
   const domexception = internals.domexception;
   const platformPrototypes = (internals.platformPrototypes ??= new WeakSet());
 
@@ -151,6 +150,8 @@
     }
 
     // Platform objects.
+    // Blob loads lazily, maybe after this area: look it up each time.
+    const blob = internals.blob;
     if (blob !== undefined && blob.isBlob(value)) {
       const bytes = blob.bytesOf(value);
       const out = blob.isFile(value)
