@@ -71,7 +71,11 @@ func (e *hostError) Unwrap() error {
 // returns the value's length and writes it only when it fits, so a second
 // call with a buffer of that length gets it.
 func get(f func(buf []byte) int32) ([]byte, int32) {
-	buf := make([]byte, 128)
+	return getInto(make([]byte, 128), f)
+}
+
+// getInto is get starting with buf, which the result may alias.
+func getInto(buf []byte, f func(buf []byte) int32) ([]byte, int32) {
 	for {
 		n := f(buf)
 		switch {
