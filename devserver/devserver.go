@@ -288,7 +288,9 @@ func (s *Server) compileWasm() (wasm.Handler, error) {
 	}
 	h, err := wasm.CompileHandler(context.Background(), code, wasm.Options{Name: s.cfg.Name, Logger: s.log, Env: vars,
 		WallTime: lim.WallTime, Startup: lim.Startup, Memory: lim.Memory, RequestBody: lim.RequestBody, ResponseBody: lim.ResponseBody,
-		KV: s.kv, KVNamespaces: namespaces, Dev: true})
+		KV: s.kv, KVNamespaces: namespaces, Dev: true,
+		// Rebuilds of an unchanged module skip compiling it.
+		CacheDir: filepath.Join(s.cfg.Dir, ".verge", "wasm-cache")})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.cfg.Main, err)
 	}

@@ -43,6 +43,7 @@ type NodeConfig struct {
 	KV       KVConfig      `toml:"kv"`
 	Secrets  SecretsConfig `toml:"secrets"`
 	Deploy   DeployConfig  `toml:"deploy"`
+	Wasm     WasmConfig    `toml:"wasm"`
 	// WorkersDomain serves each deployed worker that has no routes at
 	// NAME.WORKERS_DOMAIN (Cloudflare's workers.dev); default
 	// "verge.localhost", which resolves to loopback.
@@ -174,6 +175,14 @@ type SecretsConfig struct {
 type DeployConfig struct {
 	// Dir defaults to ".verge/deployments" next to node.toml.
 	Dir string `toml:"dir"`
+}
+
+// WasmConfig is where the node keeps WebAssembly handlers' compiled
+// machine code (wazero's file compilation cache), so that a restart or a
+// redeploy of the same module skips compiling it (a Go guest takes ~1 s).
+type WasmConfig struct {
+	// CacheDir defaults to ".verge/wasm-cache" next to node.toml.
+	CacheDir string `toml:"cache_dir"`
 }
 
 // AdminConfig is the node's admin API (cache purge and stats).
@@ -349,6 +358,10 @@ func (c *NodeConfig) validate() error {
 		c.Deploy.Dir = filepath.Join(".verge", "deployments")
 	}
 	c.Deploy.Dir = c.abs(c.Deploy.Dir)
+	if c.Wasm.CacheDir == "" {
+		c.Wasm.CacheDir = filepath.Join(".verge", "wasm-cache")
+	}
+	c.Wasm.CacheDir = c.abs(c.Wasm.CacheDir)
 	if c.WorkersDomain == "" {
 		c.WorkersDomain = "verge.localhost"
 	}

@@ -87,6 +87,8 @@ type Server struct {
 	// tailNATS starts the live tail bridge on verge serve's embedded NATS
 	// once, when the control API first reaches it.
 	tailNATS sync.Once
+	// wasmCache is [wasm] cache_dir: compiled WebAssembly, kept on disk.
+	wasmCache string
 	// secrets are opened lazily (the folder and key are made on first use).
 	secretsDir  string
 	secretsOnce sync.Once
@@ -182,7 +184,7 @@ func New(cfg *NodeConfig, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	s := &Server{opts: opts, log: opts.Log, secretsDir: cfg.Secrets.Dir, tail: tail.NewHub()}
+	s := &Server{opts: opts, log: opts.Log, secretsDir: cfg.Secrets.Dir, wasmCache: cfg.Wasm.CacheDir, tail: tail.NewHub()}
 	var budget []string
 	if cfg.Hosts.MemoryBudgetMB > 0 {
 		budget = []string{fmt.Sprintf("--memory-budget-mb=%d", cfg.Hosts.MemoryBudgetMB)}

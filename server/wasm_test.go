@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,5 +37,17 @@ trusted_proxies = ["127.0.0.0/8"]
 	r := n.do("GET", n.http+"/x", map[string]string{"Host": "wasm.test", "X-Forwarded-For": clientAR})
 	if r.status != 200 || !strings.HasPrefix(r.body, `GET /x from AR (`+clientAR+`) greeting=hola`) {
 		t.Fatalf("%d %q", r.status, r.body)
+	}
+	// The compiled machine code is kept next to node.toml ([wasm]
+	// cache_dir), so a restart does not compile the module again.
+	var cached int
+	filepath.WalkDir(filepath.Join(n.dir, ".verge", "wasm-cache"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			cached++
+		}
+		return nil
+	})
+	if cached == 0 {
+		t.Error("nothing in .verge/wasm-cache after loading the module")
 	}
 }

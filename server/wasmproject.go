@@ -35,7 +35,10 @@ func (s *Server) loadWasmProject(cfg *config.Config) (*project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
-	h, err := wasm.CompileHandler(context.Background(), code, wasmOptions(cfg, s.kv, log))
+	opts := wasmOptions(cfg, s.kv, log)
+	// Compiled once per module and kept on disk across restarts.
+	opts.CacheDir = s.wasmCache
+	h, err := wasm.CompileHandler(context.Background(), code, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", cfg.Name, cfg.Main, err)
 	}
