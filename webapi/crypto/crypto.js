@@ -35,7 +35,7 @@
 
   const registry = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((id) => ops.crypto_release(id)) : null;
   const KEY = Symbol("key");
-  const idOf = new WeakMap();
+  const idOf = verge.privateState();
 
   class CryptoKey {
     #type; #extractable; #algorithm; #usages;

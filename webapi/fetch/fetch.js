@@ -62,7 +62,7 @@
     return [{ bytes: utf8.encode(String(init)) }, "text/plain;charset=UTF-8"];
   }
 
-  const states = new WeakMap(); // never points back at its key
+  const states = verge.privateState();
   const stateOf = (o) => {
     const s = states.get(o);
     if (!s) throw new TypeError("Illegal invocation");

@@ -46,7 +46,7 @@
   }
 
   // ---- ReadableStream ----
-  const R = new WeakMap(); // stream -> state
+  const R = verge.privateState(); // stream -> state
   const RS = (s) => { const st = R.get(s); if (!st) throw new TypeError("Illegal invocation"); return st; };
 
   class ReadableStreamDefaultController {
@@ -104,6 +104,15 @@
       for (const r of st.reader.requests.splice(0)) r.resolve({ value: undefined, done: true });
       st.reader.closed.resolve(undefined);
     }
+    release(st);
+  }
+  // release drops what a finished stream no longer calls (its controller
+  // and source), so that its objects, which point at each other, are freed
+  // by reference counting instead of waiting for a full GC.
+  function release(st) {
+    st.controller = null;
+    st.pull = null;
+    st.cancel = null;
   }
   function rsError(st, e) {
     if (st.state !== "readable") return;
@@ -114,15 +123,17 @@
       for (const r of st.reader.requests.splice(0)) r.reject(e);
       st.reader.closed.reject(e);
     }
+    release(st);
   }
   function rsCancel(st, reason) {
     st.disturbed = true;
     if (st.state === "closed") return resolved();
     if (st.state === "errored") return Promise.reject(st.storedError);
+    const cancel = st.cancel;
     st.queue.clear();
     rsClose(st);
     let p;
-    try { p = resolved(st.cancel ? st.cancel(reason) : undefined); } catch (e) { p = Promise.reject(e); }
+    try { p = resolved(cancel ? cancel(reason) : undefined); } catch (e) { p = Promise.reject(e); }
     return p.then(() => undefined);
   }
   function rsRead(st) {
@@ -313,7 +324,7 @@
   }
 
   // ---- WritableStream ----
-  const W = new WeakMap();
+  const W = verge.privateState();
   const WS = (s) => { const st = W.get(s); if (!st) throw new TypeError("Illegal invocation"); return st; };
 
   class WritableStreamDefaultController {
