@@ -103,9 +103,19 @@ func stale(err error) bool {
 
 func (hc *hconn) do(req *http.Request) (*http.Response, error) {
 	// A canceled request unblocks the read by expiring the connection,
-	// which is then not reused.
+	// which is then not reused. The expiry can land after the response was
+	// read (it was already buffered): the connection must not go back to
+	// the pool then, or the next request on it fails.
 	stop := context.AfterFunc(req.Context(), func() { hc.c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	resp, err := hc.exchange(req)
+	if !stop() && err == nil {
+		resp.Body.Close()
+		return nil, req.Context().Err()
+	}
+	return resp, err
+}
+
+func (hc *hconn) exchange(req *http.Request) (*http.Response, error) {
 	bw := hc.bw
 	bw.WriteString(req.Method)
 	bw.WriteByte(' ')

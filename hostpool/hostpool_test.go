@@ -460,3 +460,36 @@ func TestClientGoesAway(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	waitFor(t, "the abandoned requests' goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
 }
+
+// TestCanceledRequestsLeaveConnsUsable cancels requests at every moment of
+// their exchange with the host; the next request must still succeed. A
+// cancellation that expired the connection just after its response was
+// read once put the expired connection back in the pool, and the next
+// request on it failed.
+func TestCanceledRequestsLeaveConnsUsable(t *testing.T) {
+	p := startPool(t, Config{Hosts: 1})
+	load(t, p, "hello@1", hello)
+	serve := func(ctx context.Context) int {
+		r := httptest.NewRequestWithContext(ctx, "GET", "http://example.com/", nil)
+		rec := httptest.NewRecorder()
+		p.Serve(rec, r, "hello@1", worker.RequestInfo{URL: "http://example.com/", CF: map[string]any{"country": "AR"}})
+		return rec.Code
+	}
+	if code := serve(context.Background()); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	start := time.Now()
+	serve(context.Background())
+	took := time.Since(start)
+	for i := range 400 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { serve(ctx); close(done) }()
+		time.Sleep(took * time.Duration(i%20) / 16)
+		cancel()
+		<-done
+		if code := serve(context.Background()); code != 200 {
+			t.Fatalf("after a request canceled %v in: status %d", took*time.Duration(i%20)/16, code)
+		}
+	}
+}
