@@ -469,6 +469,15 @@ func (vm *VM) NewString(s string) Value {
 	return Value{vm, v}
 }
 
+// NewStringBytes is NewString for text in a byte slice, without the
+// conversion's copy (the engine copies it; b is not kept).
+func (vm *VM) NewStringBytes(b []byte) Value {
+	if len(b) == 0 {
+		return vm.NewString("")
+	}
+	return vm.NewString(unsafe.String(&b[0], len(b)))
+}
+
 // NewBytes returns a new ArrayBuffer holding a copy of b.
 func (vm *VM) NewBytes(b []byte) Value {
 	if len(b) == 0 {

@@ -17,18 +17,14 @@ func NewRequest(vm *engine.VM, r *http.Request, url string, cf engine.Value) (en
 	if st.fns[0].IsUndefined() {
 		return engine.Value{}, errors.New("fetch: the prelude lacks the fetch extension")
 	}
-	flat, err := newFlat(vm, r.Header)
-	if err != nil {
-		return engine.Value{}, err
-	}
-	defer flat.Free()
+	buf := appendFlat(st.flatBuf[:0], r.Header)
 	if r.Host != "" {
 		// net/http moves Host out of the header map; workers see it.
-		host := vm.NewString(r.Host)
-		n, _ := flat.Len()
-		flat.SetIndex(n, vm.NewString("host"))
-		flat.SetIndex(n+1, host)
+		buf = appendFlatPair(buf, "host", r.Host)
 	}
+	st.flatBuf = buf
+	flat := vm.NewStringBytes(buf)
+	defer flat.Free()
 	rid := 0
 	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rid = vm.AddResource(&bodyResource{r: r.Body})

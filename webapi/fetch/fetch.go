@@ -101,6 +101,8 @@ type state struct {
 	// bodies are the body resources opened for the current request
 	// (its own body, subrequest responses), closed by EndRequest.
 	bodies []int
+	// flatBuf is reused to build incoming requests' headers (newFlat).
+	flatBuf []byte
 }
 
 func (s *state) Release() {
@@ -268,16 +270,46 @@ func flatHeaders(v engine.Value) (http.Header, error) {
 	return h, nil
 }
 
-// newFlat makes the flat header array JS expects (lowercase names).
-func newFlat(vm *engine.VM, h http.Header) (engine.Value, error) {
-	items := make([]string, 0, 2*len(h))
+// newFlat makes the flat headers JS expects (internals.headers.fromFlat):
+// one string, lowercase names and values separated by NUL, split in JS
+// only if the worker reads them. A name or value with a NUL in it (net/http
+// refuses them on the wire) is left out rather than misread.
+func newFlat(vm *engine.VM, h http.Header, buf []byte) (engine.Value, []byte) {
+	buf = appendFlat(buf[:0], h)
+	return vm.NewStringBytes(buf), buf
+}
+
+// appendFlat appends the NUL-separated form of h to buf (see newFlat).
+func appendFlat(buf []byte, h http.Header) []byte {
 	for k, vs := range h {
-		lk := strings.ToLower(k)
+		if strings.IndexByte(k, 0) >= 0 {
+			continue
+		}
 		for _, v := range vs {
-			items = append(items, lk, v)
+			if strings.IndexByte(v, 0) >= 0 {
+				continue
+			}
+			buf = appendFlatPair(buf, k, v)
 		}
 	}
-	return vm.NewStringArray(items)
+	return buf
+}
+
+// appendFlatPair appends one header, its name lowercased (ASCII: header
+// names are tokens).
+func appendFlatPair(buf []byte, name, value string) []byte {
+	if len(buf) > 0 {
+		buf = append(buf, 0)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	buf = append(buf, 0)
+	return append(buf, value...)
 }
 
 type subrequest struct {
@@ -408,11 +440,7 @@ func responseValue(vm *engine.VM, sr *subrequest) (engine.Value, error) {
 	obj := vm.NewObject()
 	obj.Set("status", vm.NewInt(int64(res.StatusCode)))
 	obj.Set("statusText", vm.NewString(strings.TrimSpace(strings.TrimPrefix(res.Status, fmt.Sprint(res.StatusCode)))))
-	h, err := newFlat(vm, res.Header)
-	if err != nil {
-		obj.Free()
-		return engine.Value{}, err
-	}
+	h, _ := newFlat(vm, res.Header, nil)
 	obj.Set("headers", h)
 	obj.Set("url", vm.NewString(res.Request.URL.String()))
 	obj.Set("redirected", vm.NewBool(res.Request.URL.String() != sr.firstURL()))

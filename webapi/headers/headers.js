@@ -179,8 +179,17 @@
     return s;
   }
 
+  // flatOf returns s.flat as an array: the host may deliver it as one
+  // string, names and values separated by NUL (which no header contains),
+  // because one string is far cheaper to make from Go than an array of them.
+  function flatOf(s) {
+    let flat = s.flat;
+    if (typeof flat === "string") flat = s.flat = flat.split("\0");
+    return flat;
+  }
+
   function materialize(s) {
-    const flat = s.flat;
+    const flat = flatOf(s);
     s.flat = null;
     for (let i = 0; i + 1 < flat.length; i += 2) append(s, flat[i], flat[i + 1]);
   }
@@ -190,7 +199,7 @@
   function getValue(s, name) {
     if (s.flat !== null && ++s.scans > 4) materialize(s);
     if (s.flat !== null) {
-      const flat = s.flat;
+      const flat = flatOf(s);
       let v = null;
       for (let i = 0; i + 1 < flat.length; i += 2) {
         if (flat[i] === name) v = v === null ? flat[i + 1] : v + ", " + flat[i + 1];
@@ -205,7 +214,7 @@
   function hasName(s, name) {
     if (s.flat !== null && ++s.scans > 4) materialize(s);
     if (s.flat !== null) {
-      const flat = s.flat;
+      const flat = flatOf(s);
       for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
       return false;
     }
@@ -351,12 +360,14 @@
 
   // fromFlat and fromList trust their input unless validate is true: names
   // must be lowercased tokens and values valid header values (what the host
-  // delivers). fromFlat keeps the array (it must not change afterwards) and
-  // reads it only when needed.
+  // delivers). fromFlat keeps the array (it must not change afterwards), or
+  // the string "name\0value\0name\0value...", and reads it only when
+  // needed.
   function fromFlat(flat, guard = "none", validate = false) {
     const h = new Headers();
     const s = S(h);
     if (validate) {
+      if (typeof flat === "string") flat = flat === "" ? [] : flat.split("\0");
       for (let i = 0; i + 1 < flat.length; i += 2) append(s, normalizeName(flat[i]), normalizeValue(flat[i + 1]));
     } else if (flat.length > 0) {
       s.flat = flat;
@@ -382,8 +393,8 @@
     // isHeaders(x): brand check.
     isHeaders: (x) => S(x) !== undefined,
     // fromList([[name, value], ...], guard?, validate?) -> Headers;
-    // fromFlat([name, value, name, value, ...], guard?, validate?) ->
-    // Headers (the cheapest shape to build from Go).
+    // fromFlat([name, value, name, value, ...] or "name\0value\0...",
+    // guard?, validate?) -> Headers (the cheapest shapes to build from Go).
     fromList,
     fromFlat,
     // create(init, guard?) -> new Headers(init) with that guard (the guard
@@ -413,7 +424,7 @@
     // must not modify the result.
     toFlat(h) {
       const s0 = S(h);
-      if (s0 !== undefined && s0.flat !== null) return s0.flat; // untouched since fromFlat
+      if (s0 !== undefined && s0.flat !== null) return flatOf(s0); // untouched since fromFlat
       const s = state(h);
       const out = [];
       for (const e of readMap(s)) out.push(e[0], e[1]);
