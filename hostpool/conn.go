@@ -7,9 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // conns is a pool of keep-alive connections to one host for requests
@@ -121,9 +124,7 @@ func (hc *hconn) exchange(req *http.Request) (*http.Response, error) {
 	bw.WriteByte(' ')
 	bw.WriteString(req.URL.RequestURI())
 	bw.WriteString(" HTTP/1.1\r\nHost: host\r\n")
-	if err := req.Header.Write(bw); err != nil {
-		return nil, err
-	}
+	writeHeader(bw, req.Header)
 	bw.WriteString("\r\n")
 	if err := bw.Flush(); err != nil {
 		return nil, err
@@ -137,6 +138,28 @@ func (hc *hconn) exchange(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// writeHeader writes h as Header.Write does, without sorting the names
+// (the sort was 6% of the front's time): names that are not tokens are
+// left out and line breaks in values become spaces.
+func writeHeader(bw *bufio.Writer, h http.Header) {
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		for _, v := range vs {
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			if strings.ContainsAny(v, "\r\n") {
+				v = newlineToSpace.Replace(v)
+			}
+			bw.WriteString(strings.TrimSpace(v))
+			bw.WriteString("\r\n")
+		}
+	}
+}
+
+var newlineToSpace = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 // pooledBody gives the connection back once the body is read to its end,
 // and closes it when the body is abandoned midway.

@@ -1,6 +1,7 @@
 package hostpool
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -491,5 +493,23 @@ func TestCanceledRequestsLeaveConnsUsable(t *testing.T) {
 		if code := serve(context.Background()); code != 200 {
 			t.Fatalf("after a request canceled %v in: status %d", took*time.Duration(i%20)/16, code)
 		}
+	}
+}
+
+func TestWriteHeader(t *testing.T) {
+	h := http.Header{
+		"X-A":      {"1", " 2 "},
+		"X-Broken": {"a\r\nInjected: yes", "b\nc"},
+		"Bad Name": {"dropped"},
+	}
+	var b strings.Builder
+	bw := bufio.NewWriter(&b)
+	writeHeader(bw, h)
+	bw.Flush()
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\r\n"), "\r\n")
+	slices.Sort(lines)
+	want := []string{"X-A: 1", "X-A: 2", "X-Broken: a Injected: yes", "X-Broken: b c"}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("wrote %q, want %q", lines, want)
 	}
 }
