@@ -258,6 +258,7 @@
     return status;
   }
   const NULL_BODY = new Set([101, 204, 205, 304]);
+  const EMPTY = Object.freeze([]);
   // A regular expression literal makes a new RegExp each time it runs.
   const BAD_REASON = /[^\t\x20-\x7e\x80-\xff]/;
 
@@ -267,16 +268,22 @@
       const status = init.status === undefined ? 200 : validateStatus(init.status);
       const statusText = init.statusText === undefined ? "" : String(init.statusText);
       if (statusText !== "" && BAD_REASON.test(statusText)) throw new TypeError("Invalid statusText");
-      const headers = H.create(init.headers, "response");
-      let bs = new BodyState(null);
+      let source = null, type = null;
       if (body !== null && body !== undefined) {
-        const [source, type] = extractBody(body);
+        [source, type] = extractBody(body);
         // As workerd: an empty body is allowed with a null-body status.
         if (NULL_BODY.has(status) && !(source?.bytes && source.bytes.byteLength === 0)) throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
-        bs = new BodyState(source);
+      }
+      let headers;
+      if (init.headers === undefined) {
+        // The common `new Response(text)`: the default content type stays
+        // a flat list until something reads the headers.
+        headers = H.fromFlat(type ? ["content-type", type] : EMPTY, "response");
+      } else {
+        headers = H.create(init.headers, "response");
         if (type && !headers.has("content-type")) H.set(headers, "content-type", type);
       }
-      states.set(this, { status, statusText, headers, body: bs, type: "default", url: "", redirected: false, webSocket: init.webSocket ?? null });
+      states.set(this, { status, statusText, headers, body: new BodyState(source), type: "default", url: "", redirected: false, webSocket: init.webSocket ?? null });
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
