@@ -270,7 +270,11 @@ func (p *Pool) Serve(rw http.ResponseWriter, r *http.Request, id string, info wo
 	for attempt := 0; ; attempt++ {
 		h := p.pick(sp, tried)
 		if h == nil {
-			worker.WriteError(rw, http.StatusServiceUnavailable, worker.CodeNoHost, "")
+			code := worker.CodeNoHost
+			if tried != nil { // the one host failed and there is no other
+				code = worker.CodeHost
+			}
+			worker.WriteError(rw, http.StatusServiceUnavailable, code, "")
 			return
 		}
 		err := h.forward(rw, r, sp, info.URL, cf)

@@ -513,3 +513,25 @@ func TestWriteHeader(t *testing.T) {
 		t.Fatalf("wrote %q, want %q", lines, want)
 	}
 }
+
+// TestOnlyHostKilledMidRequest: with no other host to retry on, a GET
+// whose host died gets 503 verge-1109 (the host failed), not 1110.
+func TestOnlyHostKilledMidRequest(t *testing.T) {
+	p := startPool(t, Config{Hosts: 1, MinBackoff: 10 * time.Millisecond})
+	load(t, p, "slow@1", `export default { async fetch() {
+		await new Promise(r => setTimeout(r, 500));
+		return new Response("done");
+	} }`)
+	srv := front(t, p, "slow@1")
+	pid := p.Status()[0].PID
+	done := make(chan struct{})
+	var code int
+	var body string
+	go func() { code, body, _ = get(t, srv.URL); close(done) }()
+	waitFor(t, "the request in flight", func() bool { return p.Status()[0].InFlight == 1 })
+	syscall.Kill(pid, syscall.SIGKILL)
+	<-done
+	if code != 503 || !strings.HasPrefix(body, "verge-1109") {
+		t.Fatalf("GET on the dead only host: %d %q, want 503 verge-1109", code, body)
+	}
+}
