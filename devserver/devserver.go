@@ -495,15 +495,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveWorker runs a JavaScript worker on r.
 func (s *Server) serveWorker(v *version, rw http.ResponseWriter, r *http.Request) {
 	loc := s.locate(r)
+	var hdrs []byte
 	if v.w.Style() == "vercel" {
 		// Vercel hands geolocation to Edge Functions as request headers.
 		r = r.Clone(r.Context())
-		for k, vs := range geo.VercelHeaders(loc) {
-			r.Header[k] = vs
+		for k := range r.Header { // the edge's to set, never the client's
+			if strings.HasPrefix(k, "X-Vercel-Ip-") {
+				delete(r.Header, k)
+			}
 		}
-		r.Header.Set("X-Real-Ip", clientIP(r).String())
+		r.Header.Del("X-Real-Ip")
+		hdrs = geo.AppendHeader(geo.AppendVercelHeaders(nil, loc), "x-real-ip", clientIP(r).String())
 	}
-	v.w.Serve(rw, r, worker.RequestInfo{URL: requestURL(r), CFJSON: s.requestCF(r, loc)})
+	v.w.Serve(rw, r, worker.RequestInfo{URL: requestURL(r), CFJSON: s.requestCF(r, loc), Headers: string(hdrs)})
 }
 
 // middleware puts a Vercel middleware (middleware.ts with an origin in

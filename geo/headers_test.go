@@ -3,6 +3,7 @@ package geo
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -88,5 +89,43 @@ func TestEncoders(t *testing.T) {
 	set(h, "X-A", "bad\r\nvalue")
 	if len(h) != 0 {
 		t.Error("control characters sent")
+	}
+}
+
+// TestAppendHeaders: the tab-separated forms carry the same headers as the
+// maps, names lowercased.
+func TestAppendHeaders(t *testing.T) {
+	loc := Location{Country: "BR", City: "São Paulo", Continent: "SA", RegionCode: "SP", Region: "São Paulo",
+		Latitude: "-23.55020", Longitude: "-46.63330", PostalCode: "01000-000", Timezone: "America/Sao_Paulo", ASN: 28573}
+	for name, c := range map[string]struct {
+		flat []byte
+		want http.Header
+	}{
+		"vercel":     {AppendVercelHeaders(nil, loc), VercelHeaders(loc)},
+		"cloudfront": {AppendCloudFrontHeaders([]byte("a\tb"), loc), CloudFrontHeaders(loc)},
+	} {
+		got := http.Header{}
+		parts := strings.Split(string(c.flat), "\t")
+		if len(parts)%2 != 0 {
+			t.Fatalf("%s: odd number of fields: %q", name, c.flat)
+		}
+		for i := 0; i < len(parts); i += 2 {
+			if parts[i] != strings.ToLower(parts[i]) {
+				t.Errorf("%s: name %q not lowercase", name, parts[i])
+			}
+			got.Add(parts[i], parts[i+1])
+		}
+		if name == "cloudfront" {
+			c.want.Set("a", "b")
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s:\n%v\nwant\n%v", name, got, c.want)
+		}
+	}
+	if b := AppendHeader(nil, "X-A", "with\ttab"); len(b) != 0 {
+		t.Errorf("a value with a tab was appended: %q", b)
+	}
+	if b := AppendHeader(nil, "X-A", ""); len(b) != 0 {
+		t.Errorf("an empty value was appended: %q", b)
 	}
 }

@@ -4,8 +4,8 @@
 // The front (package hostpool) talks to a host over a Unix socket with
 // plain HTTP/1.1: keep-alive connections, streamed bodies. A request for a
 // worker carries the worker's version ID in the Verge-Worker header and
-// what the edge knows about it (full URL, request.cf) in Verge-Url and
-// Verge-Cf; everything else is the client's request as it arrived. Other
+// what the edge knows about it (full URL, request.cf, the headers it adds)
+// in Verge-Url, Verge-Cf and Verge-Headers; everything else is the client's request as it arrived. Other
 // requests are the control protocol:
 //
 //	PUT    /workers/{id}  load a worker version (body: JSON Spec); 422 if it fails to load
@@ -40,6 +40,7 @@ const (
 	HeaderWorker = "Verge-Worker"
 	HeaderURL    = "Verge-Url"
 	HeaderCF     = "Verge-Cf"
+	HeaderExtra  = "Verge-Headers"     // worker.RequestInfo.Headers
 	HeaderStatus = "Verge-Host-Status" // on responses: "unknown-worker"
 )
 
@@ -169,10 +170,11 @@ func (s *Server) serveWorker(rw http.ResponseWriter, r *http.Request, id string)
 		return
 	}
 	l.lastUsed.Store(time.Now().UnixNano())
-	info := worker.RequestInfo{URL: r.Header.Get(HeaderURL), CFJSON: r.Header.Get(HeaderCF)}
+	info := worker.RequestInfo{URL: r.Header.Get(HeaderURL), CFJSON: r.Header.Get(HeaderCF), Headers: r.Header.Get(HeaderExtra)}
 	r.Header.Del(HeaderWorker)
 	r.Header.Del(HeaderURL)
 	r.Header.Del(HeaderCF)
+	r.Header.Del(HeaderExtra)
 	// The front's connection says Host: host; the client's is in the URL.
 	if u, err := url.Parse(info.URL); err == nil && u.Host != "" {
 		r.Host = u.Host

@@ -277,7 +277,7 @@ func (p *Pool) Serve(rw http.ResponseWriter, r *http.Request, id string, info wo
 			worker.WriteError(rw, http.StatusServiceUnavailable, code, "")
 			return
 		}
-		err := h.forward(rw, r, sp, info.URL, cf)
+		err := h.forward(rw, r, sp, info.URL, cf, info.Headers)
 		if err == nil {
 			return
 		}

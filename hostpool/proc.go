@@ -279,7 +279,7 @@ func (h *proc) unload(ctx context.Context, id string) {
 
 // forward sends r to this host and copies the response to rw. An error
 // before anything was written leaves rw untouched, for a retry.
-func (h *proc) forward(rw http.ResponseWriter, r *http.Request, sp *spec, url, cf string) error {
+func (h *proc) forward(rw http.ResponseWriter, r *http.Request, sp *spec, url, cf, extra string) error {
 	h.inflight.Add(1)
 	defer h.inflight.Add(-1)
 	for reloads := 0; ; reloads++ {
@@ -292,6 +292,11 @@ func (h *proc) forward(rw http.ResponseWriter, r *http.Request, sp *spec, url, c
 			out.Header.Set(host.HeaderCF, cf)
 		} else {
 			out.Header.Del(host.HeaderCF)
+		}
+		if extra != "" {
+			out.Header.Set(host.HeaderExtra, extra)
+		} else {
+			out.Header.Del(host.HeaderExtra)
 		}
 		var resp *http.Response
 		var err error

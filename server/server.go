@@ -519,18 +519,17 @@ type workerHandler struct {
 func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	info := edgeinfo.From(r.Context())
 	// Workers from every platform find geolocation where they expect it:
-	// request.cf, Vercel's and CloudFront's headers.
+	// request.cf, Vercel's and CloudFront's headers. The headers travel
+	// beside the client's (RequestInfo.Headers), which must not carry
+	// their own.
 	deletePrefix(r.Header, "X-Vercel-Ip-")
 	deletePrefix(r.Header, "Cloudfront-Viewer-")
-	for k, v := range geo.VercelHeaders(info.Location) {
-		r.Header[k] = v
-	}
-	for k, v := range geo.CloudFrontHeaders(info.Location) {
-		r.Header[k] = v
-	}
+	hdrs := geo.AppendCloudFrontHeaders(geo.AppendVercelHeaders(make([]byte, 0, 512), info.Location), info.Location)
 	if info.ClientIP.IsValid() {
-		r.Header.Set("X-Real-Ip", info.ClientIP.String())
-		r.Header.Set("CF-Connecting-IP", info.ClientIP.String())
+		r.Header.Del("X-Real-Ip")
+		r.Header.Del("Cf-Connecting-Ip")
+		ip := info.ClientIP.String()
+		hdrs = geo.AppendHeader(geo.AppendHeader(hdrs, "x-real-ip", ip), "cf-connecting-ip", ip)
 	}
 	ri := geo.NewRequestInfo(r, h.colo)
 	ri.ClientTCPRTT = clientRTT(r.Context())
@@ -546,7 +545,7 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	cf := string(geo.AppendCF(make([]byte, 0, 1024), info.Location, ri, extra...))
 	if !h.tail.Watched() {
-		h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CFJSON: cf})
+		h.pool.Serve(rw, r, h.id, worker.RequestInfo{URL: requestURL(r), CFJSON: cf, Headers: string(hdrs)})
 		return
 	}
 	start := time.Now()
@@ -563,7 +562,7 @@ func (h *workerHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		h.tail.Publish(tail.Event{Worker: h.name, Colo: h.colo, Kind: "request", Method: r.Method, URL: requestURL(r),
 			Status: tw.status, Ms: float64(time.Since(start).Microseconds()) / 1000, Outcome: outcome})
 	}()
-	h.pool.Serve(tw, r, h.id, worker.RequestInfo{URL: requestURL(r), CFJSON: cf})
+	h.pool.Serve(tw, r, h.id, worker.RequestInfo{URL: requestURL(r), CFJSON: cf, Headers: string(hdrs)})
 }
 
 func requestURL(r *http.Request) string {

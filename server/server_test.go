@@ -348,6 +348,17 @@ origin = "o"
 			t.Errorf("protocol header %s leaked to the worker", k)
 		}
 	}
+	// Headers the edge sets cannot be forged by the client, nor can the
+	// protocol header that carries them to the isolate host.
+	r = n.do("GET", n.http+"/", map[string]string{"X-Forwarded-For": "181.1.2.3", "X-Real-Ip": "6.6.6.6",
+		"X-Vercel-Ip-Country": "XX", "Cloudfront-Viewer-City": "Nowhere", "Verge-Headers": "x-evil\tyes"})
+	hdr = decode(t, r.body)["headers"].(map[string]any)
+	for k, want := range map[string]any{"x-real-ip": "181.1.2.3", "x-vercel-ip-country": "AR",
+		"cloudfront-viewer-city": "Buenos Aires", "x-evil": nil} {
+		if hdr[k] != want {
+			t.Errorf("forged: header %s = %v, want %v", k, hdr[k], want)
+		}
+	}
 	// The origin gets the configured geo header sets; forged ones are dropped.
 	n.do("GET", n.http+"/", map[string]string{"Host": "origin.test", "X-Forwarded-For": "181.1.2.3", "X-Vercel-Ip-Postal-Code": "forged"})
 	oh := *originSaw.Load()

@@ -222,7 +222,7 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 		// The Request parses it on first use (see fetch.js).
 		cf = vm.NewString(s)
 	}
-	req, err := fetch.NewRequest(vm, r, info.URL, cf)
+	req, err := fetch.NewRequest(vm, r, info.URL, info.Headers, cf)
 	cf.Free()
 	if err != nil {
 		return err

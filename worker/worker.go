@@ -272,6 +272,12 @@ type RequestInfo struct {
 	// CFJSON is request.cf already encoded as a JSON object; it wins over
 	// CF. The isolate host receives request.cf this way from the front.
 	CFJSON string
+	// Headers are request headers the edge adds (geolocation, client IP)
+	// as tab-separated pairs, "name\tvalue\tname\tvalue", names lowercase,
+	// values free of control characters (see geo.AppendHeader). Workers
+	// see them with the request's own headers, which should not repeat
+	// them.
+	Headers string
 }
 
 // Serve handles one request with the worker.

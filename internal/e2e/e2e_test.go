@@ -374,4 +374,9 @@ func TestVercelGeoHeaders(t *testing.T) {
 	if got["country"] != "AR" || got["city"] != "Buenos%20Aires" {
 		t.Errorf("vercel headers: %v", got)
 	}
+	// The edge sets them; a client's own are dropped, never combined.
+	got = do(t, "GET", d.URL()+"/", nil, map[string]string{"X-Vercel-Ip-Country": "XX"}).json(t)
+	if got["country"] != "AR" {
+		t.Errorf("with a forged x-vercel-ip-country: %v", got)
+	}
 }

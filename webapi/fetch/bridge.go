@@ -10,9 +10,10 @@ import (
 )
 
 // NewRequest makes the JS Request for an incoming HTTP request. The body is
-// not read here: the worker's stream pulls it from r.Body in chunks. cf is
-// borrowed and becomes request.cf.
-func NewRequest(vm *engine.VM, r *http.Request, url string, cf engine.Value) (engine.Value, error) {
+// not read here: the worker's stream pulls it from r.Body in chunks. extra
+// are more headers, tab-separated pairs (see worker.RequestInfo.Headers).
+// cf is borrowed and becomes request.cf.
+func NewRequest(vm *engine.VM, r *http.Request, url, extra string, cf engine.Value) (engine.Value, error) {
 	st := getState(vm)
 	if st.fns[0].IsUndefined() {
 		return engine.Value{}, errors.New("fetch: the prelude lacks the fetch extension")
@@ -21,6 +22,12 @@ func NewRequest(vm *engine.VM, r *http.Request, url string, cf engine.Value) (en
 	if r.Host != "" {
 		// net/http moves Host out of the header map; workers see it.
 		buf = appendFlatPair(buf, "host", r.Host)
+	}
+	if extra != "" {
+		if len(buf) > 0 {
+			buf = append(buf, 0)
+		}
+		buf = appendTabsAsNUL(buf, extra)
 	}
 	st.flatBuf = buf
 	flat := vm.NewStringBytes(buf)

@@ -295,6 +295,19 @@ func appendFlat(buf []byte, h http.Header) []byte {
 	return buf
 }
 
+// appendTabsAsNUL appends s with its tabs turned into NULs: tab-separated
+// pairs become the flat form.
+func appendTabsAsNUL(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\t' {
+			c = 0
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
 // appendFlatPair appends one header, its name lowercased (ASCII: header
 // names are tokens).
 func appendFlatPair(buf []byte, name, value string) []byte {
