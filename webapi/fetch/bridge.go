@@ -54,24 +54,21 @@ func WriteResponse(ctx context.Context, vm *engine.VM, resp engine.Value, w http
 		return err
 	}
 	defer parts.Free()
-	get := func(name string) engine.Value {
-		v, _ := parts.Get(name)
+	get := func(i int) engine.Value {
+		v, _ := parts.Index(i)
 		return v
 	}
-	statusV := get("status")
+	statusV := get(0)
 	status, _ := statusV.Int()
 	statusV.Free()
-	hv := get("headers")
-	hdr, err := flatHeaders(hv)
+	hv := get(1)
+	dst := w.Header()
+	err = addFlatHeaders(dst, hv)
 	hv.Free()
 	if err != nil {
 		return err
 	}
-	dst := w.Header()
-	for k, vs := range hdr {
-		dst[k] = vs
-	}
-	bytesV := get("bytes")
+	bytesV := get(2)
 	defer bytesV.Free()
 	if !bytesV.IsNullish() {
 		b, err := bytesV.Bytes()
@@ -85,7 +82,7 @@ func WriteResponse(ctx context.Context, vm *engine.VM, resp engine.Value, w http
 		_, err = w.Write(b)
 		return err
 	}
-	pumpV := get("pump")
+	pumpV := get(3)
 	defer pumpV.Free()
 	if pumpV.IsNullish() {
 		w.WriteHeader(int(status))

@@ -246,28 +246,37 @@ func flatHeaders(v engine.Value) (http.Header, error) {
 		return nil, err
 	}
 	h := make(http.Header, n/2)
+	return h, addFlatHeaders(h, v)
+}
+
+// addFlatHeaders adds the flat header list v ([name, value, ...]) to h.
+func addFlatHeaders(h http.Header, v engine.Value) error {
+	n, err := v.Len()
+	if err != nil {
+		return err
+	}
 	for i := 0; i+1 < n; i += 2 {
 		k, err := v.Index(i)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ks, err := k.String()
 		k.Free()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		val, err := v.Index(i + 1)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		vs, err := val.String()
 		val.Free()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		h[http.CanonicalHeaderKey(ks)] = append(h[http.CanonicalHeaderKey(ks)], vs)
 	}
-	return h, nil
+	return nil
 }
 
 // newFlat makes the flat headers JS expects (internals.headers.fromFlat):

@@ -339,19 +339,19 @@
     return r;
   }
 
-  // responseParts tells Go how to write a Response: status, headers and
-  // either bytes or a pump that streams chunks to Go.
+  // responseParts tells Go how to write a Response: [status, flat headers,
+  // bytes or null, a pump that streams chunks to Go or null].
   function responseParts(resp) {
     if (!(resp instanceof Response)) throw new TypeError("The handler did not return a Response.");
     const st = stateOf(resp);
-    if (st.type === "error") return { status: 500, statusText: "", headers: [], bytes: utf8.encode("Response.error() was returned"), stream: null };
+    if (st.type === "error") return [500, EMPTY, utf8.encode("Response.error() was returned"), null];
     const b = st.body;
     if (b.used || (b.stream && b.stream.locked)) throw used();
     let bytes = null, stream = null;
     if (b.source?.bytes) { bytes = b.source.bytes; b.used = true; }
     else if (b.source?.rid !== undefined) { stream = getBody(st); }
     else if (b.source?.stream) { stream = b.source.stream; }
-    return { status: st.status, statusText: st.statusText, headers: H.toFlat(st.headers), bytes, stream, pump: stream ? (wid) => pump(stream, wid) : null };
+    return [st.status, H.toFlat(st.headers), bytes, stream ? (wid) => pump(stream, wid) : null];
   }
 
   async function pump(stream, wid) {
