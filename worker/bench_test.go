@@ -235,3 +235,13 @@ func BenchmarkCPUWorker(b *testing.B) {
 	}
 	benchWarm(b, string(src))
 }
+
+// BenchmarkJWTWorker is bench/workers/jwt.js in process: an RS256 token
+// verified with crypto.subtle per request.
+func BenchmarkJWTWorker(b *testing.B) {
+	src, err := os.ReadFile("../bench/workers/jwt.js")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchWarm(b, string(src))
+}
