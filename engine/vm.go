@@ -367,6 +367,16 @@ func (vm *VM) SetMemoryLimit(n int) {
 	lib.XJS_SetMemoryLimit(vm.tls, vm.rt, lim)
 }
 
+// SetGCThreshold sets how many bytes of allocation growth start QuickJS's
+// cycle collector (0: its default, 256 KiB). After a collection QuickJS
+// sets it to 1.5 times the heap.
+func (vm *VM) SetGCThreshold(n int) {
+	if n <= 0 {
+		n = gcThreshold
+	}
+	lib.XJS_SetGCThreshold(vm.tls, vm.rt, libc.Tsize_t(n))
+}
+
 // RunGC runs the garbage collector.
 func (vm *VM) RunGC() { lib.XJS_RunGC(vm.tls, vm.rt) }
 

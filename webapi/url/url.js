@@ -24,23 +24,43 @@
     if (given < 1) throw new TypeError(`Failed to ${what}: 1 argument required, but only 0 present.`);
   }
 
+  // set runs setter `which` in Go on a URL's record.
+  function set(s, which, value) {
+    s.href = ops.url_set(s.href, which, value, BUF);
+    s.p = take();
+  }
+
+  // updateQuery is a URL's searchParams object's update steps.
+  function updateQuery(s, serialized) {
+    if (serialized === "") {
+      // The query becomes null: the search setter with "" does that.
+      set(s, SEARCH, "");
+      return;
+    }
+    const p = s.p, h = s.href;
+    s.href = h.slice(0, p[9]) + "?" + serialized + h.slice(p[10]);
+    p[10] = p[9] + 1 + serialized.length;
+  }
+
   class URL {
-    #href;
-    #p;             // the offsets of #href's components
+    // #s is {href, p}: the serialization and the offsets of its
+    // components. It is a record of its own so that the searchParams
+    // object's update hook can hold it without holding the URL: a URL and
+    // its searchParams pointing at each other would be a cycle that only a
+    // full GC frees.
+    #s;
     #params = null; // the searchParams object, created on first use
 
     constructor(url, base = undefined) {
       if (url === INTERNAL) {
         // From an href the ops just produced, with its offsets in OFF.
-        this.#href = base;
-        this.#p = take();
+        this.#s = { href: base, p: take() };
         return;
       }
       urlArgs(arguments.length, "construct 'URL'");
       const href = ops.url_parse(String(url), base === undefined ? undefined : String(base), BUF);
       if (href === null) throw new TypeError("Invalid URL string.");
-      this.#href = href;
-      this.#p = take();
+      this.#s = { href, p: take() };
     }
 
     static canParse(url, base = undefined) {
@@ -54,40 +74,24 @@
       return href === null ? null : new URL(INTERNAL, href);
     }
 
-    // #set runs setter `which` in Go.
-    #set(which, value) {
-      this.#href = ops.url_set(this.#href, which, value, BUF);
-      this.#p = take();
-    }
+    #set(which, value) { set(this.#s, which, value); }
 
     #query() {
-      const p = this.#p;
-      return p[10] > p[9] ? this.#href.slice(p[9] + 1, p[10]) : "";
+      const { href, p } = this.#s;
+      return p[10] > p[9] ? href.slice(p[9] + 1, p[10]) : "";
     }
 
-    // #updateQuery is the searchParams object's update steps.
-    #updateQuery(serialized) {
-      if (serialized === "") {
-        // The query becomes null: the search setter with "" does that.
-        this.#set(SEARCH, "");
-        return;
-      }
-      const p = this.#p, h = this.#href;
-      this.#href = h.slice(0, p[9]) + "?" + serialized + h.slice(p[10]);
-      p[10] = p[9] + 1 + serialized.length;
-    }
-
-    get href() { return this.#href; }
+    get href() { return this.#s.href; }
     set href(value) {
       const href = ops.url_parse(String(value), undefined, BUF);
       if (href === null) throw new TypeError("Invalid URL string.");
-      this.#href = href;
-      this.#p = take();
+      this.#s.href = href;
+      this.#s.p = take();
       if (this.#params !== null) resetLinked(this.#params, this.#query());
     }
 
     get origin() {
-      const p = this.#p, h = this.#href;
+      const p = this.#s.p, h = this.#s.href;
       const scheme = h.slice(0, p[0] - 1);
       switch (scheme) {
         case "http": case "https": case "ws": case "wss": case "ftp":
@@ -103,42 +107,43 @@
       return "null";
     }
 
-    get protocol() { return this.#href.slice(0, this.#p[0]); }
+    get protocol() { return this.#s.href.slice(0, this.#s.p[0]); }
     set protocol(value) { this.#set(PROTOCOL, String(value)); }
 
-    get username() { const p = this.#p; return this.#href.slice(p[1], p[2]); }
+    get username() { const p = this.#s.p; return this.#s.href.slice(p[1], p[2]); }
     set username(value) { this.#set(USERNAME, String(value)); }
 
-    get password() { const p = this.#p; return this.#href.slice(p[3], p[4]); }
+    get password() { const p = this.#s.p; return this.#s.href.slice(p[3], p[4]); }
     set password(value) { this.#set(PASSWORD, String(value)); }
 
-    get host() { const p = this.#p; return this.#href.slice(p[5], p[7]); }
+    get host() { const p = this.#s.p; return this.#s.href.slice(p[5], p[7]); }
     set host(value) { this.#set(HOST, String(value)); }
 
-    get hostname() { const p = this.#p; return this.#href.slice(p[5], p[6]); }
+    get hostname() { const p = this.#s.p; return this.#s.href.slice(p[5], p[6]); }
     set hostname(value) { this.#set(HOSTNAME, String(value)); }
 
-    get port() { const p = this.#p; return p[7] > p[6] ? this.#href.slice(p[6] + 1, p[7]) : ""; }
+    get port() { const p = this.#s.p; return p[7] > p[6] ? this.#s.href.slice(p[6] + 1, p[7]) : ""; }
     set port(value) { this.#set(PORT, String(value)); }
 
-    get pathname() { const p = this.#p; return this.#href.slice(p[8], p[9]); }
+    get pathname() { const p = this.#s.p; return this.#s.href.slice(p[8], p[9]); }
     set pathname(value) { this.#set(PATHNAME, String(value)); }
 
-    get search() { const p = this.#p; return p[10] - p[9] > 1 ? this.#href.slice(p[9], p[10]) : ""; }
+    get search() { const p = this.#s.p; return p[10] - p[9] > 1 ? this.#s.href.slice(p[9], p[10]) : ""; }
     set search(value) {
       this.#set(SEARCH, String(value));
       if (this.#params !== null) resetLinked(this.#params, this.#query());
     }
 
     get searchParams() {
-      return this.#params ??= createLinked(this.#query(), (s) => this.#updateQuery(s));
+      const s = this.#s;
+      return this.#params ??= createLinked(this.#query(), (serialized) => updateQuery(s, serialized));
     }
 
-    get hash() { const p = this.#p; return this.#href.length - p[10] > 1 ? this.#href.slice(p[10]) : ""; }
+    get hash() { const p = this.#s.p; return this.#s.href.length - p[10] > 1 ? this.#s.href.slice(p[10]) : ""; }
     set hash(value) { this.#set(HASH, String(value)); }
 
-    toString() { return this.#href; }
-    toJSON() { return this.#href; }
+    toString() { return this.#s.href; }
+    toJSON() { return this.#s.href; }
   }
 
   Object.defineProperty(URL.prototype, Symbol.toStringTag, { value: "URL", configurable: true });
