@@ -220,10 +220,10 @@ algorithms = ["HS256"]
 `})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	got := map[string]map[int]int{}
+	// Filled before any request goroutine reads it.
+	got := map[string]map[int]int{"192.0.2.1": {}, "192.0.2.2": {}}
 	var retryAfter atomic.Value
 	for _, client := range []string{"192.0.2.1", "192.0.2.2"} {
-		got[client] = map[int]int{}
 		for range 40 {
 			wg.Add(1)
 			go func() {
