@@ -159,3 +159,24 @@ func TestRecursionContained(t *testing.T) {
 		t.Errorf("two runaway reactor recursions allocated %d MB of Go heap", n>>20)
 	}
 }
+
+// TestRecursionAtStartContained: a reactor whose _initialize recurses
+// without end fails to load with the stack overflow named, within the
+// bounded stack, not wazero's own that grows to 84 MB.
+func TestRecursionAtStartContained(t *testing.T) {
+	runtime.GC()
+	before := allocated()
+	for range 2 {
+		x, err := CompileReactor(context.Background(), wasmtest.RecursingAtStart(), Options{})
+		if err == nil {
+			x.Close(context.Background())
+			t.Fatal("a reactor whose _initialize never returns loaded")
+		}
+		if !strings.Contains(err.Error(), "stack overflow") {
+			t.Fatalf("load error %q does not name the stack overflow", err)
+		}
+	}
+	if n := allocated() - before; n > 8<<20 {
+		t.Errorf("two runaway _initialize recursions allocated %d MB of Go heap", n>>20)
+	}
+}

@@ -166,8 +166,8 @@ func CompileReactor(ctx context.Context, wasm []byte, opts Options) (*Reactor, e
 		return nil, err
 	}
 	x.config = wazero.NewModuleConfig().
-		WithName(""). // anonymous, so that instances can run side by side
-		WithStartFunctions("_initialize").
+		WithName("").         // anonymous, so that instances can run side by side
+		WithStartFunctions(). // _initialize runs on a bounded stack: see instantiate
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
 		WithRandSource(rand.Reader)
 	for i := 0; i < len(env); i += 2 {
@@ -283,6 +283,18 @@ func (x *Reactor) instantiate(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.mod = mod
+	in.guard = wasmstack.New(wasmstack.HandlerSize)
+	// _initialize (a Go guest's runtime start-up and package initialisers)
+	// runs on the instance's bounded stack, as verge_handle does: wazero
+	// would run it on a stack of its own that runaway recursion grows to
+	// 84 MB. (A start section still runs during instantiation, on wazero's
+	// stack; the toolchains Verge supports do not emit one for reactors.)
+	if fn := mod.ExportedFunction("_initialize"); fn != nil {
+		if err := callGuarded(ctx, in.guard, fn); err != nil {
+			in.close()
+			return nil, err
+		}
+	}
 	res, err := mod.ExportedFunction("verge_abi_version").Call(ctx)
 	if err == nil && api.DecodeI32(res[0]) != abiVersion {
 		err = fmt.Errorf("verge_abi_version is %d; this host implements %d", api.DecodeI32(res[0]), abiVersion)
@@ -292,7 +304,6 @@ func (x *Reactor) instantiate(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	in.handle = mod.ExportedFunction("verge_handle")
-	in.guard = wasmstack.New(wasmstack.HandlerSize)
 	return in, nil
 }
 

@@ -151,18 +151,22 @@ func (m *Module) start(ctx context.Context, mod api.Module) error {
 			st.Release()
 		}
 	}()
-	saved, err := st.Enter(fn, 0)
-	if err != nil {
-		return err
-	}
-	err = func() error {
-		defer st.Exit(saved)
-		return fn.CallWithStack(ctx, nil)
-	}()
+	err := callGuarded(ctx, st, fn)
 	if exit, ok := err.(*sys.ExitError); ok && exit.ExitCode() == 0 {
 		return nil
 	}
 	return err
+}
+
+// callGuarded calls fn, which takes and returns nothing, on the bounded
+// stack st.
+func callGuarded(ctx context.Context, st *wasmstack.Stack, fn api.Function) error {
+	saved, err := st.Enter(fn, 0)
+	if err != nil {
+		return err
+	}
+	defer st.Exit(saved)
+	return fn.CallWithStack(ctx, nil)
 }
 
 // newConfig returns the instance configuration for r. Its environment

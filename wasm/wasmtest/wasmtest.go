@@ -74,7 +74,13 @@ func Hanging(start, reactor bool, loops ...string) []byte {
 // Recursing returns a module whose function 0 calls itself without end:
 // the WAGI _start, or, with reactor, what verge_handle calls (with
 // verge_abi_version 1), so that every request recurses.
-func Recursing(reactor bool) []byte {
+func Recursing(reactor bool) []byte { return recursing(reactor, false) }
+
+// RecursingAtStart returns a reactor whose _initialize calls itself
+// without end: every instance fails to start.
+func RecursingAtStart() []byte { return recursing(true, true) }
+
+func recursing(reactor, atStart bool) []byte {
 	mod := []byte(header)
 	// Types: () -> (), () -> i32, i32 -> i32.
 	mod = append(mod, section(1, 3, 0x60, 0, 0, 0x60, 0, 1, 0x7f, 0x60, 1, 0x7f, 1, 0x7f)...)
@@ -84,6 +90,9 @@ func Recursing(reactor bool) []byte {
 	exports := [][]byte{append(name("memory"), 2, 0)}
 	if reactor {
 		exports = append(exports, append(name("verge_abi_version"), 0, 1), append(name("verge_handle"), 0, 2))
+		if atStart {
+			exports = append(exports, append(name("_initialize"), 0, 0))
+		}
 	} else {
 		exports = append(exports, append(name("_start"), 0, 0))
 	}
