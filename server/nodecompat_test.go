@@ -1,6 +1,11 @@
 package server
 
 import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
@@ -43,6 +48,23 @@ exports.handler = async (event) => {
   }
   return request;
 };`
+	// A signed session cookie checked at the edge with node:crypto.
+	signedCookieFn = `'use strict';
+const crypto = require('crypto');
+const SECRET = 'edge-secret';
+
+exports.handler = async (event) => {
+  const request = event.Records[0].cf.request;
+  const cookies = (request.headers.cookie || []).map((c) => c.value).join('; ');
+  const m = /session=([^.;]+)\.([0-9a-f]{64})/.exec(cookies);
+  const expected = m && crypto.createHmac('sha256', SECRET).update(m[1]).digest('hex');
+  if (!m || !crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(m[2]))) {
+    return { status: '403', body: 'bad session' };
+  }
+  request.headers['x-user'] = [{ key: 'X-User', value: m[1] }];
+  request.headers['x-session-digest'] = [{ key: 'X-Session-Digest', value: crypto.createHash('md5').update(m[0]).digest('base64') }];
+  return request;
+};`
 	// A Workers project with compatibility_flags = ["nodejs_compat"].
 	nodeWorker = `import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
@@ -61,7 +83,7 @@ export default {
 
 func TestNodeCompat(t *testing.T) {
 	origin := newRecordingOrigin(t, "origin")
-	files := map[string]string{"node.toml": `projects = ["normalise", "form", "nodeworker"]
+	files := map[string]string{"node.toml": `projects = ["normalise", "form", "nodeworker", "session"]
 [listen]
 http = "127.0.0.1:0"
 [origins.main]
@@ -77,6 +99,11 @@ origin = "main"
 [routes.lambda_edge]
 viewer_request = "form"
 include_body = true
+[[routes]]
+pattern = "app.test/*"
+origin = "main"
+[routes.lambda_edge]
+viewer_request = "session"
 `}
 	// The race detector slows the engine tenfold; this test is about
 	// results, not the CPU limit.
@@ -85,6 +112,8 @@ include_body = true
 	files["normalise/index.js"] = normaliseQueryFn
 	files["form/verge.toml"] = "name = \"form\"\nmain = \"index.js\"\n" + limits
 	files["form/index.js"] = formBodyFn
+	files["session/verge.toml"] = "name = \"session\"\nmain = \"index.js\"\n" + limits
+	files["session/index.js"] = signedCookieFn
 	files["nodeworker/verge.toml"] = "name = \"nodeworker\"\nmain = \"index.js\"\nroutes = [\"node.test/*\"]\ncompatibility_flags = [\"nodejs_compat\"]\n[vars]\nGREETING = \"hi\"\n" + limits
 	files["nodeworker/index.js"] = nodeWorker
 	n := startNode(t, files)
@@ -112,6 +141,21 @@ include_body = true
 
 	if r := n.do("GET", n.http+"/some/file.txt", map[string]string{"Host": "node.test"}); r.status != 200 || r.body != "file.txt 6869 function" {
 		t.Errorf("nodejs_compat worker: %d %q", r.status, r.body)
+	}
+
+	mac := hmac.New(sha256.New, []byte("edge-secret"))
+	mac.Write([]byte("alice"))
+	good := "session=alice." + hex.EncodeToString(mac.Sum(nil))
+	if r := n.do("GET", n.http+"/account", map[string]string{"Host": "app.test", "Cookie": "theme=dark; " + good}); r.status != 200 || origin.lastHeader("X-User") != "alice" {
+		t.Errorf("signed cookie: %d %q, origin saw X-User %q", r.status, r.body, origin.lastHeader("X-User"))
+	}
+	sum := md5.Sum([]byte(good))
+	if got, want := origin.lastHeader("X-Session-Digest"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Errorf("md5 of the session: %q, want %q", got, want)
+	}
+	forged := good[:len(good)-1] + map[bool]string{true: "0", false: "1"}[!strings.HasSuffix(good, "0")]
+	if r := n.do("GET", n.http+"/account", map[string]string{"Host": "app.test", "Cookie": forged}); r.status != 403 || r.body != "bad session" {
+		t.Errorf("forged cookie: %d %q", r.status, r.body)
 	}
 }
 

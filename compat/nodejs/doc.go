@@ -1,9 +1,9 @@
 // Package nodejs is Verge's Node.js compatibility layer: the JavaScript of
 // the built-in modules a worker may import when it has the nodejs_compat
 // compatibility flag (or is a Lambda@Edge handler): node:assert,
-// node:buffer, node:events, node:path (POSIX), node:process,
-// node:querystring, node:string_decoder and node:util, each also under its
-// bare name.
+// node:buffer, node:crypto (hashes, HMACs, randomness), node:events,
+// node:path (POSIX), node:process, node:querystring, node:string_decoder
+// and node:util, each also under its bare name.
 //
 // The modules are not part of the runtime prelude. Package bundle builds
 // them into a worker's bundle, and only those the worker imports; the

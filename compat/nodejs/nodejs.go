@@ -16,7 +16,7 @@ var lib embed.FS
 // Modules are the built-in modules Verge provides, by their bare names.
 // Each is importable as "node:<name>" and "<name>", with import or
 // require().
-var Modules = []string{"assert", "buffer", "events", "path", "process", "querystring", "string_decoder", "util"}
+var Modules = []string{"assert", "buffer", "crypto", "events", "path", "process", "querystring", "string_decoder", "util"}
 
 // subpaths are the built-ins' sub-modules that Verge provides, and the
 // source each has.

@@ -15,6 +15,7 @@ import (
 	"crypto/elliptic"
 	"crypto/hkdf"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/rsa"
@@ -42,18 +43,19 @@ func Extension() engine.Extension {
 		// Loaded on first touch: most workers never use it (engine.Extension).
 		Lazy: []string{"crypto", "Crypto", "SubtleCrypto", "CryptoKey"},
 		Ops: map[string]engine.Op{
-			"crypto_random":   opRandom,
-			"crypto_uuid":     opUUID,
-			"crypto_digest":   opDigest,
-			"crypto_import":   opImport,
-			"crypto_export":   opExport,
-			"crypto_generate": opGenerate,
-			"crypto_sign":     opSign,
-			"crypto_verify":   opVerify,
-			"crypto_encrypt":  opEncrypt,
-			"crypto_decrypt":  opDecrypt,
-			"crypto_derive":   opDerive,
-			"crypto_release":  opRelease,
+			"crypto_random":    opRandom,
+			"crypto_uuid":      opUUID,
+			"crypto_digest":    opDigest,
+			"crypto_import":    opImport,
+			"crypto_export":    opExport,
+			"crypto_generate":  opGenerate,
+			"crypto_sign":      opSign,
+			"crypto_verify":    opVerify,
+			"crypto_encrypt":   opEncrypt,
+			"crypto_decrypt":   opDecrypt,
+			"crypto_derive":    opDerive,
+			"crypto_release":   opRelease,
+			"crypto_node_hash": opNodeHash,
 		},
 	}
 }
@@ -113,6 +115,45 @@ func opDigest(c *engine.Call) (engine.Value, error) {
 	d := h()
 	d.Write(data)
 	return c.VM.NewBytes(d.Sum(nil)), nil
+}
+
+// nodeHashes are the digests of node:crypto's createHash and createHmac,
+// by Node's (lowercase) names.
+var nodeHashes = map[string]func() hash.Hash{
+	"md5": md5.New, "sha1": sha1.New, "sha224": sha256.New224, "sha256": sha256.New,
+	"sha384": sha512.New384, "sha512": sha512.New,
+}
+
+// opNodeHash is crypto_node_hash(name, data, key): the digest of data, or
+// with key (not undefined) its HMAC, computed synchronously as Node's
+// createHash and createHmac are (compat/nodejs reaches it; see crypto.js).
+// The digests of md5 and sha224 are not Web Crypto's, hence an op of its
+// own.
+func opNodeHash(c *engine.Call) (engine.Value, error) {
+	name, err := c.String(0)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	newHash, ok := nodeHashes[name]
+	if !ok {
+		return engine.Value{}, engine.TypeError("Digest method not supported")
+	}
+	data, err := c.View(1)
+	if err != nil {
+		return engine.Value{}, err
+	}
+	var h hash.Hash
+	if c.Arg(2).IsUndefined() {
+		h = newHash()
+	} else {
+		key, err := c.View(2)
+		if err != nil {
+			return engine.Value{}, err
+		}
+		h = hmac.New(newHash, key)
+	}
+	h.Write(data)
+	return c.VM.NewBytes(h.Sum(nil)), nil
 }
 
 // params reads the normalized algorithm object JS passes.

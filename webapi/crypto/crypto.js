@@ -235,6 +235,12 @@
     get [Symbol.toStringTag]() { return "Crypto"; }
   }
   const crypto = new Crypto(KEY);
+  // node:crypto's createHash and createHmac are synchronous, Web Crypto's
+  // digests are not: compat/nodejs reaches a synchronous one here, under a
+  // symbol (hidden from enumeration; it computes nothing a worker could not).
+  Object.defineProperty(crypto, Symbol.for("verge.nodejs.hash"), {
+    value: (name, data, key) => ops.crypto_node_hash(name, bytes(data), key === undefined ? undefined : bytes(key)),
+  });
   verge.expose({ Crypto, SubtleCrypto, CryptoKey });
   Object.defineProperty(globalThis, "crypto", { value: crypto, writable: true, configurable: true, enumerable: false });
 })(globalThis.__verge);
