@@ -168,11 +168,14 @@ func TestCacheAPIThroughHosts(t *testing.T) {
 		await caches.default.put(key, new Response(env.NAME + " v" + n, { headers: { "cache-control": "max-age=60" } }));
 		return new Response(env.NAME + " fresh v" + n);
 	} }`
+	// The first request loads the Cache API's scripts into the VM, on its
+	// CPU time: under the race detector, more than the default 50 ms.
+	const limits = "[limits]\ncpu_ms = 2000\n"
 	n := startNode(t, map[string]string{
 		"node.toml":    "projects = [\"a\", \"b\"]\n[hosts]\ncount = 2\n[listen]\nhttp = \"127.0.0.1:0\"\n",
-		"a/verge.toml": "name = \"a\"\nmain = \"w.js\"\nroutes = [\"a.test/*\"]\n[vars]\nNAME = \"a\"\n",
+		"a/verge.toml": "name = \"a\"\nmain = \"w.js\"\nroutes = [\"a.test/*\"]\n[vars]\nNAME = \"a\"\n" + limits,
 		"a/w.js":       w,
-		"b/verge.toml": "name = \"b\"\nmain = \"w.js\"\nroutes = [\"b.test/*\"]\n[vars]\nNAME = \"b\"\n",
+		"b/verge.toml": "name = \"b\"\nmain = \"w.js\"\nroutes = [\"b.test/*\"]\n[vars]\nNAME = \"b\"\n" + limits,
 		"b/w.js":       w,
 	})
 	get := func(host, path string) string {
