@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -259,6 +260,20 @@ func (w *watcher) loop(printf func(string, ...any)) {
 			if !ok {
 				return
 			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// The kernel dropped events (a busy machine, a big
+				// checkout): look at everything watched instead.
+				for _, name := range w.all() {
+					pending[name] = true
+				}
+				if timer == nil {
+					timer = time.NewTimer(debounce)
+				} else {
+					timer.Reset(debounce)
+				}
+				fire = timer.C
+				continue
+			}
 			printf("▲ file watcher: %v\n", err)
 		case <-fire:
 			fire = nil
@@ -272,6 +287,24 @@ func (w *watcher) loop(printf func(string, ...any)) {
 			}
 		}
 	}
+}
+
+// all returns every watched path: the files, and the tree's root (whose
+// walk finds files it has not seen) and files.
+func (w *watcher) all() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var names []string
+	for f := range w.files {
+		names = append(names, f)
+	}
+	if w.tree != "" {
+		names = append(names, w.tree)
+		for f := range w.sums {
+			names = append(names, f)
+		}
+	}
+	return names
 }
 
 func (w *watcher) close() {
