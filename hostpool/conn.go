@@ -75,15 +75,20 @@ func (p *conns) closeIdle() {
 	}
 }
 
-// roundTrip sends a bodiless request and returns the response; its Body
+// protocolHeaders are the front-to-host headers of a request (see package
+// host), as name, value pairs; an empty value is left out.
+type protocolHeaders [8]string
+
+// roundTrip sends a bodiless request, with the protocol headers instead of
+// any Verge-* header of the client's, and returns the response; its Body
 // returns the connection to the pool when read to the end.
-func (p *conns) roundTrip(req *http.Request) (*http.Response, error) {
+func (p *conns) roundTrip(req *http.Request, proto *protocolHeaders) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		hc, reused, err := p.get(req.Context())
 		if err != nil {
 			return nil, err
 		}
-		resp, err := hc.do(req)
+		resp, err := hc.do(req, proto)
 		if err == nil {
 			resp.Body = &pooledBody{ReadCloser: resp.Body, p: p, hc: hc, keep: !resp.Close}
 			return resp, nil
@@ -104,13 +109,13 @@ func stale(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func (hc *hconn) do(req *http.Request) (*http.Response, error) {
+func (hc *hconn) do(req *http.Request, proto *protocolHeaders) (*http.Response, error) {
 	// A canceled request unblocks the read by expiring the connection,
 	// which is then not reused. The expiry can land after the response was
 	// read (it was already buffered): the connection must not go back to
 	// the pool then, or the next request on it fails.
 	stop := context.AfterFunc(req.Context(), func() { hc.c.SetDeadline(time.Unix(1, 0)) })
-	resp, err := hc.exchange(req)
+	resp, err := hc.exchange(req, proto)
 	if !stop() && err == nil {
 		resp.Body.Close()
 		return nil, req.Context().Err()
@@ -118,13 +123,24 @@ func (hc *hconn) do(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-func (hc *hconn) exchange(req *http.Request) (*http.Response, error) {
+func (hc *hconn) exchange(req *http.Request, proto *protocolHeaders) (*http.Response, error) {
 	bw := hc.bw
 	bw.WriteString(req.Method)
 	bw.WriteByte(' ')
 	bw.WriteString(req.URL.RequestURI())
 	bw.WriteString(" HTTP/1.1\r\nHost: host\r\n")
 	writeHeader(bw, req.Header)
+	for i := 0; i < len(proto); i += 2 {
+		if v := proto[i+1]; v != "" {
+			if strings.ContainsAny(v, "\r\n") { // the edge's values have none; never let one split a header
+				v = newlineToSpace.Replace(v)
+			}
+			bw.WriteString(proto[i])
+			bw.WriteString(": ")
+			bw.WriteString(v)
+			bw.WriteString("\r\n")
+		}
+	}
 	bw.WriteString("\r\n")
 	if err := bw.Flush(); err != nil {
 		return nil, err
@@ -141,10 +157,11 @@ func (hc *hconn) exchange(req *http.Request) (*http.Response, error) {
 
 // writeHeader writes h as Header.Write does, without sorting the names
 // (the sort was 6% of the front's time): names that are not tokens are
-// left out and line breaks in values become spaces.
+// left out and line breaks in values become spaces. Verge-* names are the
+// protocol's, never the client's: they are left out too.
 func writeHeader(bw *bufio.Writer, h http.Header) {
 	for k, vs := range h {
-		if !httpguts.ValidHeaderFieldName(k) {
+		if !httpguts.ValidHeaderFieldName(k) || len(k) >= 6 && strings.EqualFold(k[:6], "verge-") {
 			continue
 		}
 		for _, v := range vs {

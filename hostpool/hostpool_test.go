@@ -498,9 +498,10 @@ func TestCanceledRequestsLeaveConnsUsable(t *testing.T) {
 
 func TestWriteHeader(t *testing.T) {
 	h := http.Header{
-		"X-A":      {"1", " 2 "},
-		"X-Broken": {"a\r\nInjected: yes", "b\nc"},
-		"Bad Name": {"dropped"},
+		"X-A":          {"1", " 2 "},
+		"X-Broken":     {"a\r\nInjected: yes", "b\nc"},
+		"Bad Name":     {"dropped"},
+		"Verge-Worker": {"a client's own protocol header, dropped"},
 	}
 	var b strings.Builder
 	bw := bufio.NewWriter(&b)

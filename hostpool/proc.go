@@ -282,27 +282,25 @@ func (h *proc) unload(ctx context.Context, id string) {
 func (h *proc) forward(rw http.ResponseWriter, r *http.Request, sp *spec, url, cf, extra string) error {
 	h.inflight.Add(1)
 	defer h.inflight.Add(-1)
+	proto := protocolHeaders{host.HeaderWorker, sp.id, host.HeaderURL, url, host.HeaderCF, cf, host.HeaderExtra, extra}
 	for reloads := 0; ; reloads++ {
-		out := r.Clone(r.Context())
-		out.URL.Scheme, out.URL.Host = "http", "host"
-		out.RequestURI = ""
-		out.Header.Set(host.HeaderWorker, sp.id)
-		out.Header.Set(host.HeaderURL, url)
-		if cf != "" {
-			out.Header.Set(host.HeaderCF, cf)
-		} else {
-			out.Header.Del(host.HeaderCF)
-		}
-		if extra != "" {
-			out.Header.Set(host.HeaderExtra, extra)
-		} else {
-			out.Header.Del(host.HeaderExtra)
-		}
 		var resp *http.Response
 		var err error
-		if out.Body == nil || out.Body == http.NoBody {
-			resp, err = h.fast.roundTrip(out)
+		if r.Body == nil || r.Body == http.NoBody {
+			// Written as they are, the client's headers without any
+			// Verge-* of its own: no copy of the request.
+			resp, err = h.fast.roundTrip(r, &proto)
 		} else {
+			out := r.Clone(r.Context())
+			out.URL.Scheme, out.URL.Host = "http", "host"
+			out.RequestURI = ""
+			for i := 0; i < len(proto); i += 2 {
+				if proto[i+1] != "" {
+					out.Header.Set(proto[i], proto[i+1])
+				} else {
+					out.Header.Del(proto[i])
+				}
+			}
 			resp, err = h.tr.RoundTrip(out)
 		}
 		if err != nil {
