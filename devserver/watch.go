@@ -234,6 +234,15 @@ func (w *watcher) loop(printf func(string, ...any)) {
 	// they changed is decided when the burst is over, so that a file
 	// truncated then written is seen whole.
 	pending := map[string]bool{}
+	// arm (re)starts the debounce: the burst is over when it fires.
+	arm := func() {
+		if timer == nil {
+			timer = time.NewTimer(debounce)
+		} else {
+			timer.Reset(debounce)
+		}
+		fire = timer.C
+	}
 	for {
 		select {
 		case <-w.done:
@@ -250,12 +259,7 @@ func (w *watcher) loop(printf func(string, ...any)) {
 				continue
 			}
 			pending[name] = true
-			if timer == nil {
-				timer = time.NewTimer(debounce)
-			} else {
-				timer.Reset(debounce)
-			}
-			fire = timer.C
+			arm()
 		case err, ok := <-w.fs.Errors:
 			if !ok {
 				return
@@ -266,12 +270,7 @@ func (w *watcher) loop(printf func(string, ...any)) {
 				for _, name := range w.all() {
 					pending[name] = true
 				}
-				if timer == nil {
-					timer = time.NewTimer(debounce)
-				} else {
-					timer.Reset(debounce)
-				}
-				fire = timer.C
+				arm()
 				continue
 			}
 			printf("▲ file watcher: %v\n", err)

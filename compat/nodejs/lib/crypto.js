@@ -57,10 +57,31 @@ const finalized = () => withCode(new Error("Digest already called"), "ERR_CRYPTO
 
 // ---- Hash and Hmac ----
 
+// Input collects what update() is given, copied (a Buffer the caller
+// reuses must not change the digest), until the digest takes it once.
+class Input {
+  #chunks = [];
+  #done = false;
+  add(data, inputEncoding) {
+    if (this.#done) throw finalized();
+    this.#chunks.push(toBytes(data, inputEncoding, "data").slice());
+  }
+  take() {
+    if (this.#done) throw finalized();
+    this.#done = true;
+    return concat(this.#chunks);
+  }
+  copy() {
+    if (this.#done) throw finalized();
+    const c = new Input();
+    c.#chunks = this.#chunks.slice();
+    return c;
+  }
+}
+
 class Hash {
   #name;
-  #chunks;
-  #done = false;
+  #input = new Input();
   constructor(algorithm, _options) {
     const name = digestOf(algorithm);
     if (name === undefined) {
@@ -68,24 +89,17 @@ class Hash {
       throw new Error("Digest method not supported");
     }
     this.#name = name;
-    this.#chunks = [];
   }
   update(data, inputEncoding) {
-    if (this.#done) throw finalized();
-    // Copied: a Buffer the caller reuses must not change the digest.
-    this.#chunks.push(toBytes(data, inputEncoding, "data").slice());
+    this.#input.add(data, inputEncoding);
     return this;
   }
   digest(outputEncoding) {
-    if (this.#done) throw finalized();
-    this.#done = true;
-    return output(compute(this.#name, concat(this.#chunks)), outputEncoding);
+    return output(compute(this.#name, this.#input.take()), outputEncoding);
   }
   copy() {
-    if (this.#done) throw finalized();
-    const c = new Hash("sha256");
-    c.#name = this.#name;
-    c.#chunks = this.#chunks.slice();
+    const c = new Hash(this.#name);
+    c.#input = this.#input.copy();
     return c;
   }
 }
@@ -93,8 +107,7 @@ class Hash {
 class Hmac {
   #name;
   #key;
-  #chunks = [];
-  #done = false;
+  #input = new Input();
   constructor(algorithm, key) {
     const name = digestOf(algorithm);
     if (typeof algorithm !== "string") throw invalidArgType("hmac", "of type string", algorithm);
@@ -106,14 +119,11 @@ class Hmac {
     this.#key = (key instanceof ArrayBuffer ? new Uint8Array(key) : toBytes(key, "utf8", "key")).slice();
   }
   update(data, inputEncoding) {
-    if (this.#done) throw finalized();
-    this.#chunks.push(toBytes(data, inputEncoding, "data").slice());
+    this.#input.add(data, inputEncoding);
     return this;
   }
   digest(outputEncoding) {
-    if (this.#done) throw finalized();
-    this.#done = true;
-    return output(compute(this.#name, concat(this.#chunks), this.#key), outputEncoding);
+    return output(compute(this.#name, this.#input.take(), this.#key), outputEncoding);
   }
 }
 
