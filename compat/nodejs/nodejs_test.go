@@ -184,3 +184,24 @@ func TestMemory(t *testing.T) {
 		t.Errorf("nodejs_compat adds %d KiB to a hello-world VM", (flagged-base)>>10)
 	}
 }
+
+// BenchmarkCreateHash is a request that hashes with node:crypto's
+// createHash (SHA-256 of 1 KiB and of 1 MiB) or signs with createHmac.
+func BenchmarkCreateHash(b *testing.B) {
+	w := newWorker(b, `import { createHash, createHmac } from "node:crypto";
+const kib = "a".repeat(1024), mib = "a".repeat(1 << 20);
+export default { fetch(req) {
+  const p = new URL(req.url).pathname;
+  if (p === "/hmac") return new Response(createHmac("sha256", "k").update("cookie=value").digest("hex"));
+  return new Response(createHash("sha256").update(p === "/kib" ? kib : mib).digest("hex"));
+} }`, bundle.Options{NodeCompat: true}, nil)
+	for _, path := range []string{"/kib", "/mib", "/hmac"} {
+		b.Run(path[1:], func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if code, body := get(w, path); code != 200 || len(body) != 64 {
+					b.Fatalf("%d %q", code, body)
+				}
+			}
+		})
+	}
+}

@@ -241,11 +241,7 @@ func opRegister(c *engine.Call) (engine.Value, error) {
 
 // flatHeaders reads a flat [name, value, name, value...] array.
 func flatHeaders(v engine.Value) (http.Header, error) {
-	n, err := v.Len()
-	if err != nil {
-		return nil, err
-	}
-	h := make(http.Header, n/2)
+	h := http.Header{}
 	return h, addFlatHeaders(h, v)
 }
 
@@ -274,7 +270,8 @@ func addFlatHeaders(h http.Header, v engine.Value) error {
 		if err != nil {
 			return err
 		}
-		h[http.CanonicalHeaderKey(ks)] = append(h[http.CanonicalHeaderKey(ks)], vs)
+		ck := http.CanonicalHeaderKey(ks)
+		h[ck] = append(h[ck], vs)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ const buffer = () => require("node:buffer").Buffer;
 // webapi/crypto): Web Crypto's are asynchronous, and in JavaScript on this
 // engine SHA-256 ran at ~2.5 ms per KiB.
 const HASH = Symbol.for("verge.nodejs.hash");
-const BLOCK = { md5: 64, sha1: 64, sha224: 64, sha256: 64, sha384: 128, sha512: 128 };
+const NAMES = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
 const ALIASES = { "rsa-md5": "md5", "rsa-sha1": "sha1", "rsa-sha224": "sha224", "rsa-sha256": "sha256", "rsa-sha384": "sha384", "rsa-sha512": "sha512", "sha-1": "sha1", "sha-256": "sha256", "sha-384": "sha384", "sha-512": "sha512" };
 
 // digestOf returns Node's canonical name of a digest algorithm, or
@@ -23,7 +23,7 @@ function digestOf(algorithm) {
   if (typeof algorithm !== "string") return undefined;
   const name = algorithm.toLowerCase();
   const canonical = ALIASES[name] || name;
-  return BLOCK[canonical] ? canonical : undefined;
+  return NAMES.has(canonical) ? canonical : undefined;
 }
 
 function compute(name, data, key) {

@@ -13,7 +13,7 @@ const err = (f) => {
 };
 
 const inputs = ["", "abc", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "a".repeat(55), "a".repeat(56), "a".repeat(64), "a".repeat(111), "a".repeat(112), "a".repeat(128), "a".repeat(1000), "héllo wörld ✓"];
-const algorithms = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "SHA256", "RSA-SHA1"];
+const algorithms = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "SHA256", "RSA-SHA1", "sha-256", "RSA-MD5", "SHA-512"];
 
 export default function run() {
   const digests = {};
