@@ -240,11 +240,12 @@ func (s *Server) rebuild() {
 		}
 		return
 	}
+	// Counted before the swap, so whoever sees the new version sees its build.
+	s.builds.Add(1)
 	if old := s.current.Swap(v); old.loaded() {
 		go old.close()
 		s.printf("↻ reloaded %s (%s) in %s\n", s.cfg.Name, v.style(), time.Since(start).Round(time.Millisecond))
 	}
-	s.builds.Add(1)
 	s.watchInputs(res.Inputs)
 }
 
