@@ -6,7 +6,9 @@
 #   bench/ab.sh REV_A [REV_B] [worker] [rounds] [seconds]
 #
 # REV_* are git revisions (REV_B defaults to the working tree); worker is
-# one of bench/workers (hello). Prints req/s and p99 per run.
+# one of bench/workers (hello). Prints req/s and p99 per run. The proxy
+# worker forwards to an origin that answers after 20 ms (bench/hello-go
+# -delay), with 200 connections: it measures I/O-bound concurrency.
 set -euo pipefail
 cd "$(dirname "$0")"
 A=$1 B=${2:-} W=${3:-hello} ROUNDS=${4:-3} DUR=${5:-5} PORT=8795
@@ -24,15 +26,25 @@ build() { # rev dest: builds the binary of a revision (working tree when rev is 
 build "$A" "$OUT/a"
 build "$B" "$OUT/b"
 
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null || true' EXIT
+pid= origin=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$origin" ] && kill "$origin" 2>/dev/null || true' EXIT
+TARGET="workers/$W.js" CONNS=50
+if [ "$W" = proxy ]; then
+  go build -o "$OUT/hello-go" ./hello-go
+  taskset -c 1 "$OUT/hello-go" -addr 127.0.0.1:8796 -delay 20ms &
+  origin=$!
+  TARGET="$OUT/proxy" CONNS=200
+  mkdir -p "$TARGET"
+  cp workers/proxy.js "$TARGET/worker.js"
+  printf 'name = "proxy"\nmain = "worker.js"\norigin = "http://127.0.0.1:8796"\n' >"$TARGET/verge.toml"
+fi
 for round in $(seq "$ROUNDS"); do
   for v in a b; do
-    taskset -c 0 "$OUT/$v" serve "workers/$W.js" --listen "127.0.0.1:$PORT" --hosts 1 >"$OUT/$v.log" 2>&1 &
+    taskset -c 0 "$OUT/$v" serve "$TARGET" --listen "127.0.0.1:$PORT" --hosts 1 >"$OUT/$v.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
-    taskset -c 1 wrk -t1 -c50 -d2s "http://127.0.0.1:$PORT/" >/dev/null
-    res=$(taskset -c 1 wrk -t1 -c50 -d"${DUR}s" --latency "http://127.0.0.1:$PORT/")
+    taskset -c 1 wrk -t1 -c$CONNS -d2s "http://127.0.0.1:$PORT/" >/dev/null
+    res=$(taskset -c 1 wrk -t1 -c$CONNS -d"${DUR}s" --latency "http://127.0.0.1:$PORT/")
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
     label=${A}; [ "$v" = b ] && label=${B:-working tree}
     echo "round $round  $label: $(awk '/Requests\/sec/ {print $2}' <<<"$res") req/s, p99 $(awk '$1 == "99%" {print $2}' <<<"$res")$(grep -o 'Non-2xx.*' <<<"$res" | sed 's/^/, /')"

@@ -54,7 +54,7 @@ func (vm *VM) BlockingContext() (ctx context.Context, stop func()) {
 	}
 
 	now := monotonic()
-	w := &watchdog{wall: vm.wallDeadline, cancel: cancel}
+	w := &watchdog{wall: vm.task.wall, cancel: cancel}
 	if vm.depth > 0 && st.cpuOn != 0 {
 		// From here on the entry's CPU time is read from the thread's
 		// clock (see interruptState), as if the handler had polled.

@@ -4,7 +4,7 @@
 // A VM is one isolate: a QuickJS runtime with one context, its own memory
 // limit, interrupt state, op table, event loop and resource table. VMs share
 // nothing, so two VMs may run on two goroutines; one VM is used by one
-// goroutine at a time.
+// goroutine at a time, or shared by several through its lock (see below).
 //
 // # Ops
 //
@@ -56,6 +56,15 @@
 // a condition holds, typically that a promise settled. It returns
 // ErrNoProgress when nothing left can make progress (a promise that never
 // settles), as workerd reports "the script will never generate a response".
+//
+// # Tasks and sharing
+//
+// A VM can serve several requests at once: each request's goroutine takes
+// the VM with Lock(task), and RunUntil lets the lock go while it waits for
+// I/O or timers, so another request runs meanwhile. A Task is one request's
+// accounting: every macrotask (timer, async completion) runs under the task
+// that set it up, with that task's CPU budget and deadline, and a limit
+// ends only that task. EndTask drops the work a request left behind.
 //
 // # Limits
 //

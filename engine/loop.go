@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/libc"
@@ -13,18 +14,21 @@ import (
 )
 
 // The event loop. Everything that runs JavaScript runs on the goroutine that
-// calls RunUntil; other goroutines hand work to it with post. Microtasks run
-// after every macrotask, as in browsers and workerd.
+// calls RunUntil (or, for a shared VM, the goroutine holding its lock);
+// other goroutines hand work to it with post. Microtasks run after every
+// macrotask, as in browsers and workerd.
 
 type posted struct {
+	task *Task
 	run  func() // on the VM goroutine
 	drop func() // instead of run, when the VM closed first
+	skip func() // instead of run, on the VM goroutine, when the task is dead
 }
 
 type loop struct {
 	mu      sync.Mutex
 	queue   []posted
-	wakeC   chan struct{}
+	wakeC   chan struct{} // closed to wake every waiter; nil until one waits
 	closed  bool
 	pending int // async ops started and not yet completed
 	timers  timerHeap
@@ -36,36 +40,50 @@ type loop struct {
 	nextAsync int64
 }
 
-func (l *loop) init() { l.wakeC = make(chan struct{}, 1) }
-
+// wake wakes every goroutine waiting in RunUntil.
 func (l *loop) wake() {
-	select {
-	case l.wakeC <- struct{}{}:
-	default:
+	l.mu.Lock()
+	l.wakeLocked()
+	l.mu.Unlock()
+}
+
+func (l *loop) wakeLocked() {
+	if l.wakeC != nil {
+		close(l.wakeC)
+		l.wakeC = nil
 	}
 }
 
-// post queues f to run on the VM's goroutine. It is safe from any
-// goroutine. If the VM has closed, drop runs instead (on the caller's
+// waitC returns the channel the next wake closes. l.mu must be held.
+func (l *loop) waitC() <-chan struct{} {
+	if l.wakeC == nil {
+		l.wakeC = make(chan struct{})
+	}
+	return l.wakeC
+}
+
+// post queues p to run on the VM's goroutine. It is safe from any
+// goroutine. If the VM has closed, p.drop runs instead (on the caller's
 // goroutine) so that nothing leaks.
-func (vm *VM) post(run, drop func()) {
+func (vm *VM) post(p posted) {
 	l := &vm.loop
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		if drop != nil {
-			drop()
+		if p.drop != nil {
+			p.drop()
 		}
 		return
 	}
-	l.queue = append(l.queue, posted{run, drop})
+	l.queue = append(l.queue, p)
+	l.wakeLocked()
 	l.mu.Unlock()
-	l.wake()
 }
 
-// Post queues f to run on the VM's goroutine during RunUntil. Safe from any
-// goroutine; f is dropped if the VM closes first.
-func (vm *VM) Post(f func()) { vm.post(f, nil) }
+// Post queues f to run on the VM's goroutine during RunUntil, under the
+// root task (see Task). Safe from any goroutine; f is dropped if the VM
+// closes first.
+func (vm *VM) Post(f func()) { vm.post(posted{task: &vm.root, run: f}) }
 
 // AddPending and DonePending count outside work (such as a streaming body
 // being written) that will post back to the loop, so that RunUntil waits
@@ -77,6 +95,7 @@ type timer struct {
 	id    int64
 	when  time.Time
 	fn    func()
+	task  *Task
 	index int
 }
 
@@ -108,13 +127,26 @@ func (l *loop) nextTimer() *timer {
 	return l.timers[0]
 }
 
-// AfterFunc runs f on the VM's goroutine after d (during RunUntil). It
-// returns an id for CancelTimer.
+// AfterFunc runs f on the VM's goroutine after d (during RunUntil), under
+// the current task. It returns an id for CancelTimer.
 func (vm *VM) AfterFunc(d time.Duration, f func()) int64 {
 	l := &vm.loop
 	l.nextID++
-	heap.Push(&l.timers, &timer{id: l.nextID, when: time.Now().Add(d), fn: f})
+	heap.Push(&l.timers, &timer{id: l.nextID, when: time.Now().Add(d), fn: f, task: vm.task})
 	return l.nextID
+}
+
+// dropTimers cancels the timers of an ended task.
+func (l *loop) dropTimers(t *Task) {
+	kept := l.timers[:0]
+	for _, tm := range l.timers {
+		if tm.task != t {
+			kept = append(kept, tm)
+		}
+	}
+	clear(l.timers[len(kept):])
+	l.timers = kept
+	heap.Init(&l.timers)
 }
 
 // CancelTimer cancels a timer made by AfterFunc. Unknown ids are ignored.
@@ -154,15 +186,25 @@ var ErrNoProgress = errors.New("the script will never generate a response: no pe
 // RunUntil runs the event loop until done reports true, ctx ends, or no
 // work is left. JavaScript exceptions thrown by timers and jobs go to
 // OnError; an interrupt or deadline ends the loop with that error.
+//
+// It runs every task's macrotasks, each under its own task (see Task), and
+// returns early with the error of a limit that the calling task (the
+// current one) ran into, even on another goroutine. A caller that holds
+// the VM's lock lets go of it while it waits.
 func (vm *VM) RunUntil(ctx context.Context, done func() bool) error {
 	l := &vm.loop
+	own := vm.task
 	var waitTimer *time.Timer
 	defer func() {
 		if waitTimer != nil {
 			waitTimer.Stop()
 		}
+		vm.task = own
 	}()
 	for {
+		if own.err != nil {
+			return own.err
+		}
 		if err := vm.drainJobs(); err != nil {
 			return err
 		}
@@ -176,14 +218,10 @@ func (vm *VM) RunUntil(ctx context.Context, done func() bool) error {
 		l.mu.Unlock()
 		if len(q) > 0 {
 			for i, p := range q {
-				p.run()
-				if err := vm.fatal(); err != nil {
+				if err := vm.runTask(own, p.task, p.run, p.skip); err != nil {
 					for _, rest := range q[i+1:] {
-						vm.post(rest.run, rest.drop)
+						vm.post(rest)
 					}
-					return err
-				}
-				if err := vm.drainJobs(); err != nil {
 					return err
 				}
 			}
@@ -192,8 +230,7 @@ func (vm *VM) RunUntil(ctx context.Context, done func() bool) error {
 		// Run due timers, one at a time so microtasks run in between.
 		if t := l.nextTimer(); t != nil && !t.when.After(time.Now()) {
 			heap.Pop(&l.timers)
-			t.fn()
-			if err := vm.fatal(); err != nil {
+			if err := vm.runTask(own, t.task, t.fn, nil); err != nil {
 				return err
 			}
 			continue
@@ -211,11 +248,39 @@ func (vm *VM) RunUntil(ctx context.Context, done func() bool) error {
 			}
 			timerC = waitTimer.C
 		}
+		shared := vm.lk.locked
+		l.mu.Lock()
+		if len(l.queue) > 0 || atomic.LoadInt32(&vm.istate().flag) != 0 {
+			l.mu.Unlock()
+			continue
+		}
+		if shared && vm.lk.dirty {
+			// Wake the others before taking the channel this goroutine
+			// waits on, which the wake would close.
+			l.wakeLocked()
+			vm.lk.dirty = false
+		}
+		wakeC := l.waitC()
+		l.mu.Unlock()
+		if shared {
+			vm.task = &vm.root
+			vm.lk.locked = false
+			vm.lk.mu.Unlock()
+		}
+		var err error
 		select {
-		case <-l.wakeC:
+		case <-wakeC:
 		case <-timerC:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
+		}
+		if shared {
+			vm.lk.mu.Lock()
+			vm.lk.locked = true
+			vm.task = own
+		}
+		if err != nil {
+			return err
 		}
 		if waitTimer != nil && timerC != nil {
 			// Drained or not, Reset on the next round handles it (Go 1.23+
@@ -223,6 +288,38 @@ func (vm *VM) RunUntil(ctx context.Context, done func() bool) error {
 			waitTimer.Stop()
 		}
 	}
+}
+
+// runTask runs one macrotask and its microtasks under task t (or under
+// own, the loop's caller, for the root task's, which no request owns). A
+// limit that t runs into ends t; it is returned only if t is own.
+func (vm *VM) runTask(own, t *Task, run, skip func()) error {
+	if t.root {
+		t = own
+	}
+	if t.dead() {
+		if skip != nil {
+			skip()
+		}
+		return nil
+	}
+	vm.task = t
+	vm.lk.dirty = true
+	run()
+	err := vm.fatal()
+	if err == nil {
+		err = vm.drainJobs()
+	}
+	vm.task = own
+	if err == nil || t == own {
+		return err
+	}
+	if !t.root {
+		t.err = err
+	}
+	// Its goroutine may be waiting for this.
+	vm.loop.wake()
+	return nil
 }
 
 // fatal reports an interrupt or deadline that a macrotask ran into.

@@ -105,17 +105,32 @@ func (vm *VM) Async(work func(ctx context.Context) Completion) (Value, error) {
 	}
 	l.asyncs[id] = [2]Value{resolve, reject}
 	ctx := vm.baseCtx
-	go func() {
-		done := work(ctx)
-		vm.post(func() {
-			fns, ok := l.asyncs[id]
-			if !ok {
-				return
-			}
+	task := vm.task
+	take := func() ([2]Value, bool) {
+		fns, ok := l.asyncs[id]
+		if ok {
 			delete(l.asyncs, id)
 			l.pending--
-			settle(vm, done, fns[0], fns[1])
-		}, nil)
+		}
+		return fns, ok
+	}
+	go func() {
+		done := work(ctx)
+		vm.post(posted{
+			task: task,
+			run: func() {
+				if fns, ok := take(); ok {
+					settle(vm, done, fns[0], fns[1])
+				}
+			},
+			// The task has ended: nobody awaits the result.
+			skip: func() {
+				if fns, ok := take(); ok {
+					fns[0].Free()
+					fns[1].Free()
+				}
+			},
+		})
 	}()
 	return p, nil
 }

@@ -81,7 +81,8 @@ func threadCPU() int64 {
 // its event loop and its resources.
 //
 // A VM is not safe for concurrent use, except for Interrupt and Post, which
-// may be called from any goroutine.
+// may be called from any goroutine, and Lock, which lets goroutines share
+// it (see Task).
 type VM struct {
 	tls  *libc.TLS
 	rt   uintptr
@@ -97,12 +98,13 @@ type VM struct {
 	loop      loop
 	resources resources
 
-	// Time accounting, in nanoseconds. The engine's interrupt deadline is
+	// Time accounting is per task. The engine's interrupt deadline is
 	// recomputed on every outermost entry into JavaScript as the earlier of
-	// the wall deadline and the CPU budget left (see interruptState).
-	wallDeadline int64
-	cpuLimit     int64
-	cpuUsed      int64
+	// the current task's wall deadline and CPU budget left (see
+	// interruptState).
+	root Task
+	task *Task
+	lk   vmLock
 
 	depth       int   // nested calls into JavaScript
 	interrupted error // why the current call was interrupted, if it was
@@ -199,8 +201,9 @@ func New(opts Options) (*VM, error) {
 		return nil, errors.New("engine: cannot create context")
 	}
 	vm := &VM{tls: tls, rt: rt, ctx: ctx}
+	vm.root.root = true
+	vm.task = &vm.root
 	vm.baseCtx, vm.cancel = context.WithCancel(context.Background())
-	vm.loop.init()
 	vm.intr = libc.Xcalloc(tls, 1, libc.Tsize_t(unsafe.Sizeof(interruptState{})))
 	lib.XJS_SetInterruptHandler(tls, rt, fp(interruptHandler), vm.intr)
 	if opts.MemoryLimit > 0 {
@@ -259,12 +262,7 @@ func (vm *VM) Close() {
 		}
 		vm.rejections = nil
 		vm.loop.freeAll(vm)
-		for k, st := range vm.state {
-			if r, ok := st.(interface{ Release() }); ok {
-				r.Release()
-			}
-			delete(vm.state, k)
-		}
+		releaseAll(vm.state)
 		lib.XJS_FreeContext(vm.tls, vm.ctx)
 		lib.XJS_FreeRuntime(vm.tls, vm.rt)
 		libc.Xfree(vm.tls, vm.intr)
@@ -291,6 +289,17 @@ func (vm *VM) SetState(key string, data any) {
 
 // State returns the data stored by SetState, or nil.
 func (vm *VM) State(key string) any { return vm.state[key] }
+
+// releaseAll empties an extension state map, calling Release on the values
+// that have one.
+func releaseAll(state map[string]any) {
+	for k, st := range state {
+		if r, ok := st.(interface{ Release() }); ok {
+			r.Release()
+		}
+		delete(state, k)
+	}
+}
 
 // ReportError passes a non-nil error to OnError. An interrupt is not
 // reported: the loop ends with it instead.
@@ -319,14 +328,10 @@ func (vm *VM) Interrupt() {
 // time removes the deadline. The deadline holds until changed: it spans
 // every call into JavaScript until then.
 func (vm *VM) SetDeadline(t time.Time) {
-	if t.IsZero() {
-		vm.wallDeadline = 0
-	} else {
-		vm.wallDeadline = int64(t.Sub(monoBase))
-	}
+	vm.task.setDeadline(t)
 	st := vm.istate()
-	st.wall = vm.wallDeadline
-	st.deadline = vm.wallDeadline
+	st.wall = vm.task.wall
+	st.deadline = vm.task.wall
 	if st.cpuOn != 0 && vm.depth > 0 {
 		if c := st.entered + st.cpuLeft; st.deadline == 0 || c < st.deadline {
 			st.deadline = c
@@ -339,12 +344,12 @@ func (vm *VM) SetDeadline(t time.Time) {
 // ErrCPULimit. Time spent waiting in the event loop does not count. Zero
 // removes the limit.
 func (vm *VM) SetCPULimit(d time.Duration) {
-	vm.cpuLimit = int64(d)
-	vm.cpuUsed = 0
+	vm.task.cpuLimit = int64(d)
+	vm.task.cpuUsed = 0
 }
 
-// CPUUsed reports the CPU time used since the last SetCPULimit.
-func (vm *VM) CPUUsed() time.Duration { return time.Duration(vm.cpuUsed) }
+// CPUUsed reports the current task's CPU time since its last SetCPULimit.
+func (vm *VM) CPUUsed() time.Duration { return time.Duration(vm.task.cpuUsed) }
 
 // InterruptChecks reports how many times the engine polled for interrupts.
 func (vm *VM) InterruptChecks() int64 { return vm.istate().checks }
@@ -393,12 +398,13 @@ func (vm *VM) enter() {
 		now := monotonic()
 		st := vm.istate()
 		st.entered, st.polledAt = now, 0
-		st.wall = vm.wallDeadline
-		d := vm.wallDeadline
+		t := vm.task
+		st.wall = t.wall
+		d := t.wall
 		st.cpuOn = 0
-		if vm.cpuLimit > 0 {
+		if t.cpuLimit > 0 {
 			st.cpuOn = 1
-			st.cpuLeft = vm.cpuLimit - vm.cpuUsed
+			st.cpuLeft = t.cpuLimit - t.cpuUsed
 			if c := now + st.cpuLeft; d == 0 || c < d {
 				d = c
 			}
@@ -415,16 +421,20 @@ func (vm *VM) leave() {
 	}
 	st := vm.istate()
 	now := monotonic()
-	vm.cpuUsed += st.cpuUsed(now)
+	t := vm.task
+	t.cpuUsed += st.cpuUsed(now)
 	runtime.UnlockOSThread()
 	switch {
 	case atomic.LoadInt32(&st.flag) != 0:
 		atomic.StoreInt32(&st.flag, 0)
 		vm.interrupted = ErrInterrupted
-	case vm.cpuLimit > 0 && vm.cpuUsed >= vm.cpuLimit:
+	case t.cpuLimit > 0 && t.cpuUsed >= t.cpuLimit:
 		vm.interrupted = ErrCPULimit
-	case vm.wallDeadline != 0 && now >= vm.wallDeadline:
+	case t.wall != 0 && now >= t.wall:
 		vm.interrupted = ErrDeadline
+	}
+	if vm.interrupted != nil && !t.root {
+		t.err = vm.interrupted
 	}
 }
 

@@ -65,17 +65,17 @@ func TestNoCyclicGarbage(t *testing.T) {
 			}
 			serve() // first use fills caches and loads lazy areas
 			// Taking the VM from the pool waits for its waitUntil work.
-			iso := <-w.idle
+			iso := takeIdle(w)
 			iso.vm.RunGC()
 			// No collection may run in between and hide what is left.
 			iso.vm.SetGCThreshold(1 << 30)
-			w.idle <- iso
+			putIdle(w, iso)
 			const n = 50
 			for i := 0; i < n; i++ {
 				serve()
 			}
-			iso = <-w.idle
-			defer func() { w.idle <- iso }()
+			iso = takeIdle(w)
+			defer func() { putIdle(w, iso) }()
 			before := iso.vm.MemoryUsage()
 			iso.vm.RunGC()
 			if cyclic := (before - iso.vm.MemoryUsage()) / n; cyclic > 64 {

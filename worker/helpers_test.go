@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/verge-edge/verge/bundle"
 )
@@ -20,3 +21,26 @@ func buildSource(src string) ([]byte, error) {
 }
 
 func fmtSscanf(s string, id, n *float64) (int, error) { return fmt.Sscan(s, id, n) }
+
+// takeIdle takes an idle VM out of the pool, waiting for one (a VM comes
+// back once its request's waitUntil work is done). Give it back with
+// putIdle.
+func takeIdle(w *Worker) *isolate {
+	for {
+		w.mu.Lock()
+		if n := len(w.idle); n > 0 {
+			iso := w.idle[n-1]
+			w.idle = w.idle[:n-1]
+			w.mu.Unlock()
+			return iso
+		}
+		w.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func putIdle(w *Worker, iso *isolate) {
+	w.mu.Lock()
+	w.idle = append(w.idle, iso)
+	w.mu.Unlock()
+}

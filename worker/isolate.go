@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	kvbinding "github.com/verge-edge/verge/bindings/kv"
 	"github.com/verge-edge/verge/bindings/ratelimit"
@@ -50,9 +49,11 @@ type isolate struct {
 	style string
 	// moduleConfig is the bundle's `config` export as JSON, or nil.
 	moduleConfig json.RawMessage
-	// pendingDone is the promise of the last request's waitUntil work.
-	pendingDone engine.Value
-	heap        int64 // last measured heap bytes, counted in w.heap
+	heap         int64 // last measured heap bytes, counted in w.heap
+
+	// Guarded by w.mu.
+	active   int  // requests in flight
+	poisoned bool // hit a limit: takes no more requests (see Worker.poison)
 }
 
 func (w *Worker) newIsolate() (*isolate, error) {
@@ -190,20 +191,21 @@ func (iso *isolate) loadError(err error) error {
 
 func (iso *isolate) close() {
 	iso.w.heap.Add(-iso.heap)
-	iso.pendingDone.Free()
 	iso.env.Free()
 	iso.vm.Close()
 }
 
-// serve runs one request. Errors are returned for Worker.fail to render.
-func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.Request, info RequestInfo) error {
+// serve runs one request under the VM's current task, which the caller
+// made for it. It returns the promise of the request's waitUntil work
+// (owned; undefined when there is none), and errors for Worker.fail to
+// render.
+func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.Request, info RequestInfo) (pending engine.Value, err error) {
 	vm := iso.vm
 	lim := iso.w.cfg.Limits
 	vm.SetCPULimit(lim.CPU)
 	if d, ok := ctx.Deadline(); ok {
 		vm.SetDeadline(d)
 	}
-	fetch.ResetSubrequests(vm)
 	if o := iso.w.cfg.Origin; o != nil {
 		if u, err := url.Parse(info.URL); err == nil {
 			fetch.SetZone(vm, u.Hostname(), o)
@@ -216,7 +218,7 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 		if s == "" {
 			var err error
 			if s, err = cfJSON(info.CF); err != nil {
-				return fmt.Errorf("request.cf: %w", err)
+				return engine.Value{}, fmt.Errorf("request.cf: %w", err)
 			}
 		}
 		// The Request parses it on first use (see fetch.js).
@@ -225,23 +227,23 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 	req, err := fetch.NewRequest(vm, r, info.URL, info.Headers, cf)
 	cf.Free()
 	if err != nil {
-		return err
+		return engine.Value{}, err
 	}
 	result, err := iso.reg.dispatch.Call(vm.Undefined(), req, iso.env)
 	req.Free()
 	if err != nil {
-		return err
+		return engine.Value{}, err
 	}
 	defer result.Free()
 	respP, err := result.Get("response")
 	if err != nil {
-		return err
+		return engine.Value{}, err
 	}
 	defer respP.Free()
 	if respP.PromiseState() != engine.NotAPromise {
 		err = vm.RunUntil(ctx, func() bool { return respP.PromiseState() != engine.PromisePending })
 	}
-	iso.keepDone(result)
+	pending = iso.waitUntilPromise(result)
 	if err != nil {
 		if respP.PromiseState() == engine.PromiseRejected {
 			// Out of memory can also have used up the CPU budget; it is the
@@ -250,10 +252,10 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 			rerr := vm.ErrorFrom(reason)
 			reason.Free()
 			if errors.Is(rerr, engine.ErrOutOfMemory) {
-				return rerr
+				return pending, rerr
 			}
 		}
-		return err
+		return pending, err
 	}
 	resp := respP.Dup()
 	if respP.PromiseState() != engine.NotAPromise {
@@ -264,11 +266,11 @@ func (iso *isolate) serve(ctx context.Context, rw http.ResponseWriter, r *http.R
 	if respP.PromiseState() == engine.PromiseRejected {
 		err := vm.ErrorFrom(resp)
 		if iso.passThroughRequested(result) {
-			return &passThrough{err}
+			return pending, &passThrough{err}
 		}
-		return err
+		return pending, err
 	}
-	return fetch.WriteResponse(ctx, vm, resp, rw)
+	return pending, fetch.WriteResponse(ctx, vm, resp, rw)
 }
 
 // passThroughRequested reports whether the handler called
@@ -282,44 +284,29 @@ func (iso *isolate) passThroughRequested(state engine.Value) bool {
 	return v.Bool()
 }
 
-// keepDone stores the promise of the request's waitUntil work, if any.
-func (iso *isolate) keepDone(state engine.Value) {
-	iso.pendingDone.Free()
-	iso.pendingDone = engine.Value{}
+// waitUntilPromise returns the promise of the request's waitUntil work,
+// or undefined.
+func (iso *isolate) waitUntilPromise(state engine.Value) engine.Value {
 	p, err := iso.reg.done.Call(iso.vm.Undefined(), state)
 	if err != nil || p.IsNull() {
 		p.Free()
-		return
+		return engine.Value{}
 	}
-	iso.pendingDone = p
+	return p
 }
 
-// waitingUntil reports whether waitUntil work is still pending after the
-// microtasks queued so far have run.
-func (iso *isolate) waitingUntil() bool {
-	p := iso.pendingDone
+// waitingUntil reports whether the waitUntil work p is still pending after
+// the microtasks queued so far have run.
+func (iso *isolate) waitingUntil(p engine.Value) bool {
 	if p.IsUndefined() {
 		return false
 	}
 	iso.vm.RunUntil(context.Background(), func() bool { return true })
-	if p.PromiseState() == engine.PromisePending {
-		return true
-	}
-	p.Free()
-	iso.pendingDone = engine.Value{}
-	iso.vm.SetDeadline(time.Time{})
-	return false
+	return p.PromiseState() == engine.PromisePending
 }
 
-// finish runs the event loop until the last request's waitUntil work has
-// settled.
-func (iso *isolate) finish(ctx context.Context) error {
-	p := iso.pendingDone
-	defer func() {
-		iso.pendingDone.Free()
-		iso.pendingDone = engine.Value{}
-		iso.vm.SetDeadline(time.Time{})
-	}()
+// finish runs the event loop until the waitUntil work p has settled.
+func (iso *isolate) finish(ctx context.Context, p engine.Value) error {
 	if d, ok := ctx.Deadline(); ok {
 		iso.vm.SetDeadline(d)
 	}

@@ -21,9 +21,9 @@ func TestPerRequestResourcesAreReleased(t *testing.T) {
 			t.Fatalf("status %d", rec.Code)
 		}
 	}
-	iso := <-w.idle
+	iso := takeIdle(w)
 	n := iso.vm.ResourceCount()
-	w.idle <- iso
+	putIdle(w, iso)
 	if n > 0 {
 		t.Errorf("%d resources left open after 50 requests", n)
 	}

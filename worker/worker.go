@@ -88,6 +88,11 @@ type Config struct {
 	Dev bool
 	// MaxVMs caps the VMs kept for concurrent requests (default 4).
 	MaxVMs int
+	// Concurrency is how many requests one VM serves at once (default
+	// 32): while one awaits I/O, another runs. A request goes to an idle
+	// VM first, then to a new one while under MaxVMs, then shares the VM
+	// serving the fewest; beyond MaxVMs×Concurrency requests wait.
+	Concurrency int
 }
 
 // Binding is one env binding: env[Name] is made by the binding script
@@ -106,9 +111,11 @@ type Worker struct {
 	// moduleConfig is the bundle's config export, see ModuleConfig.
 	moduleConfig json.RawMessage
 	log          *slog.Logger
-	idle         chan *isolate
 	mu           sync.Mutex
-	count        int // isolates alive
+	idle         []*isolate    // serving nothing, most recently used last
+	busy         []*isolate    // serving at least one request
+	count        int           // isolates alive and taking requests
+	freed        chan struct{} // closed when a VM takes requests again; nil until waited on
 	closed       bool
 	wg           sync.WaitGroup // background waitUntil work
 	heap         atomic.Int64   // heap bytes of live VMs, sampled (see release)
@@ -126,6 +133,9 @@ func New(cfg Config) (*Worker, error) {
 	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.MaxVMs <= 0 {
 		cfg.MaxVMs = 4
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 32
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -155,7 +165,7 @@ func New(cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, &LoadError{Message: err.Error()}
 	}
-	w := &Worker{cfg: cfg, log: cfg.Log, idle: make(chan *isolate, cfg.MaxVMs), wasm: wasm}
+	w := &Worker{cfg: cfg, log: cfg.Log, wasm: wasm}
 	if len(cfg.SourceMap) > 0 {
 		m, err := sourcemap.Parse(cfg.SourceMap)
 		if err != nil {
@@ -172,7 +182,7 @@ func New(cfg Config) (*Worker, error) {
 	w.style = iso.style
 	w.moduleConfig = iso.moduleConfig
 	w.count = 1
-	w.idle <- iso
+	w.idle = append(w.idle, iso)
 	return w, nil
 }
 
@@ -197,67 +207,134 @@ func (w *Worker) Close() {
 	w.wg.Wait()
 	// VMs still serving hold the WebAssembly runtime until they close.
 	defer w.wasm.Close()
-	for {
-		select {
-		case iso := <-w.idle:
-			iso.close()
-		default:
-			return
-		}
-	}
-}
-
-// acquire returns an idle VM, creating one while under MaxVMs, else waits.
-func (w *Worker) acquire(ctx context.Context) (*isolate, error) {
-	select {
-	case iso := <-w.idle:
-		return iso, nil
-	default:
-	}
 	w.mu.Lock()
-	if w.count < w.cfg.MaxVMs {
-		w.count++
-		w.mu.Unlock()
-		iso, err := w.newIsolate()
-		if err != nil {
-			w.mu.Lock()
-			w.count--
-			w.mu.Unlock()
-			return nil, err
-		}
-		return iso, nil
-	}
+	idle := w.idle
+	w.idle = nil
+	w.count -= len(idle)
 	w.mu.Unlock()
-	select {
-	case iso := <-w.idle:
-		return iso, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// release returns a VM to the pool, or discards it when it is no longer
-// trustworthy (it hit a limit mid-script and may hold half-updated state).
-func (w *Worker) release(iso *isolate, discard bool) {
-	w.mu.Lock()
-	closed := w.closed
-	if discard || closed {
-		w.count--
-	}
-	w.mu.Unlock()
-	if discard || closed {
+	for _, iso := range idle {
 		iso.close()
+	}
+}
+
+// acquire returns a VM for a request: an idle one, else a new one while
+// under MaxVMs, else the one serving the fewest requests while under
+// Concurrency; else it waits.
+func (w *Worker) acquire(ctx context.Context) (*isolate, error) {
+	for {
+		w.mu.Lock()
+		if n := len(w.idle); n > 0 {
+			iso := w.idle[n-1]
+			w.idle = w.idle[:n-1]
+			w.startLocked(iso)
+			w.mu.Unlock()
+			return iso, nil
+		}
+		if w.count < w.cfg.MaxVMs {
+			w.count++
+			w.mu.Unlock()
+			iso, err := w.newIsolate()
+			w.mu.Lock()
+			if err != nil {
+				w.count--
+				w.mu.Unlock()
+				return nil, err
+			}
+			w.startLocked(iso)
+			w.mu.Unlock()
+			return iso, nil
+		}
+		var best *isolate
+		for _, iso := range w.busy {
+			if !iso.poisoned && iso.active < w.cfg.Concurrency && (best == nil || iso.active < best.active) {
+				best = iso
+			}
+		}
+		if best != nil {
+			best.active++
+			w.mu.Unlock()
+			return best, nil
+		}
+		if w.freed == nil {
+			w.freed = make(chan struct{})
+		}
+		freed := w.freed
+		w.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// startLocked gives an idle or new VM its first request. w.mu is held.
+func (w *Worker) startLocked(iso *isolate) {
+	iso.active = 1
+	w.busy = append(w.busy, iso)
+}
+
+// poison stops iso from taking requests: it hit a limit mid-script and may
+// hold half-updated state. Requests already on it finish; the last one
+// closes it. A replacement may be made at once.
+func (w *Worker) poison(iso *isolate) {
+	w.mu.Lock()
+	if !iso.poisoned {
+		iso.poisoned = true
+		w.count--
+		w.wakeLocked()
+	}
+	w.mu.Unlock()
+}
+
+// release ends a request's use of iso. The caller no longer holds the VM's
+// lock.
+func (w *Worker) release(iso *isolate) {
+	w.mu.Lock()
+	iso.active--
+	if iso.active > 0 {
+		w.wakeLocked()
+		w.mu.Unlock()
 		return
 	}
-	fetch.EndRequest(iso.vm)
-	// Heap size is measured by walking the heap, so sample it: enough for
-	// a host's memory budget, which only needs the order of magnitude.
+	for i, b := range w.busy {
+		if b == iso {
+			w.busy = append(w.busy[:i], w.busy[i+1:]...)
+			break
+		}
+	}
+	closeIt := iso.poisoned || w.closed
+	if closeIt {
+		if !iso.poisoned {
+			w.count--
+		}
+	} else {
+		w.idle = append(w.idle, iso)
+	}
+	w.wakeLocked()
+	w.mu.Unlock()
+	if closeIt {
+		iso.close()
+	}
+}
+
+func (w *Worker) wakeLocked() {
+	if w.freed != nil {
+		close(w.freed)
+		w.freed = nil
+	}
+}
+
+// sampleHeap updates the worker's heap estimate now and then. Heap size is
+// measured by walking the heap, so it is sampled: enough for a host's
+// memory budget, which only needs the order of magnitude. The caller holds
+// the VM.
+func (w *Worker) sampleHeap(iso *isolate) {
 	if w.served.Add(1)%256 == 0 {
 		h := iso.vm.MemoryUsage()
 		w.heap.Add(h - iso.heap)
 		iso.heap = h
 	}
-	w.idle <- iso
 }
 
 // Memory estimates the heap bytes held by the worker's VMs.
@@ -305,22 +382,31 @@ func (w *Worker) Serve(rw http.ResponseWriter, r *http.Request, info RequestInfo
 		w.fail(rw, r, err)
 		return
 	}
-	discard := false
-	defer func() {
-		if !discard {
-			w.finishWaitUntil(iso)
-			return
+	task := engine.NewTask()
+	iso.vm.Lock(task)
+	pending, err := iso.serve(ctx, rw, r, info)
+	var pt *passThrough
+	if errors.As(err, &pt) && w.cfg.Origin != nil {
+		// Before the task ends, which closes the request's body.
+		w.log.Warn("worker threw; passing the request through to the origin", "worker", w.cfg.Name, "err", w.FormatError(pt.err))
+		iso.vm.Unlocked(func() { w.proxy(rw, r) })
+		err = nil
+	}
+	limit := isLimit(err)
+	if !limit && iso.waitingUntil(pending) {
+		iso.vm.Unlock()
+		w.finishWaitUntil(iso, task, pending)
+	} else {
+		pending.Free()
+		iso.vm.EndTask(task)
+		w.sampleHeap(iso)
+		iso.vm.Unlock()
+		if limit {
+			w.poison(iso)
 		}
-		w.release(iso, true)
-	}()
-	if err := iso.serve(ctx, rw, r, info); err != nil {
-		discard = isLimit(err)
-		var pt *passThrough
-		if errors.As(err, &pt) && w.cfg.Origin != nil {
-			w.log.Warn("worker threw; passing the request through to the origin", "worker", w.cfg.Name, "err", w.FormatError(pt.err))
-			w.proxy(rw, r)
-			return
-		}
+		w.release(iso)
+	}
+	if err != nil {
 		w.fail(rw, r, err)
 	}
 }
@@ -346,23 +432,28 @@ func (w *Worker) proxy(rw http.ResponseWriter, r *http.Request) {
 	rp.ServeHTTP(rw, r)
 }
 
-// finishWaitUntil lets ctx.waitUntil work finish after the response, then
-// returns the VM to the pool.
-func (w *Worker) finishWaitUntil(iso *isolate) {
-	if !iso.waitingUntil() {
-		w.release(iso, false)
-		return
-	}
+// finishWaitUntil lets the request's ctx.waitUntil work (the promise
+// pending, owned) finish after the response, then ends its task and
+// releases the VM.
+func (w *Worker) finishWaitUntil(iso *isolate, task *engine.Task, pending engine.Value) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Limits.WaitUntil)
 		defer cancel()
-		err := iso.finish(ctx)
+		iso.vm.Lock(task)
+		err := iso.finish(ctx, pending)
+		pending.Free()
+		iso.vm.EndTask(task)
+		w.sampleHeap(iso)
+		iso.vm.Unlock()
 		if err != nil {
 			w.log.Warn("waitUntil did not finish", "worker", w.cfg.Name, "err", err)
 		}
-		w.release(iso, isLimit(err))
+		if isLimit(err) {
+			w.poison(iso)
+		}
+		w.release(iso)
 	}()
 }
 

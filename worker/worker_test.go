@@ -11,15 +11,22 @@ import (
 
 func newTestWorker(t *testing.T, src string, lim Limits, maxVMs int) *Worker {
 	t.Helper()
+	return newWorkerWith(t, src, Config{Name: "t", Limits: lim, MaxVMs: maxVMs})
+}
+
+// newWorkerWith loads the module src with cfg, which gets the prelude and
+// a log that discards.
+func newWorkerWith(t *testing.T, src string, cfg Config) *Worker {
+	t.Helper()
 	p, err := NewPrelude()
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, err := buildSource(src)
-	if err != nil {
+	if cfg.Code, err = buildSource(src); err != nil {
 		t.Fatal(err)
 	}
-	w, err := New(Config{Name: "t", Code: code, Prelude: p, Limits: lim, MaxVMs: maxVMs, Log: discardLog()})
+	cfg.Prelude, cfg.Log = p, discardLog()
+	w, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/verge-edge/verge/engine"
 )
@@ -35,7 +36,8 @@ func NewRequest(vm *engine.VM, r *http.Request, url, extra string, cf engine.Val
 	rid := 0
 	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rid = vm.AddResource(&bodyResource{r: r.Body})
-		st.bodies = append(st.bodies, rid)
+		rs := requestState(vm)
+		rs.bodies = append(rs.bodies, rid)
 	}
 	method, u := vm.NewString(r.Method), vm.NewString(url)
 	ridV := vm.NewInt(int64(rid))
@@ -78,8 +80,11 @@ func WriteResponse(ctx context.Context, vm *engine.VM, resp engine.Value, w http
 		if dst.Get("Content-Length") == "" {
 			dst.Set("Content-Length", strconv.Itoa(len(b)))
 		}
-		w.WriteHeader(int(status))
-		_, err = w.Write(b)
+		// b is a copy: the VM's other requests may run meanwhile.
+		vm.Unlocked(func() {
+			w.WriteHeader(int(status))
+			_, err = w.Write(b)
+		})
 		return err
 	}
 	pumpV := get(3)
@@ -99,7 +104,14 @@ func WriteResponse(ctx context.Context, vm *engine.VM, resp engine.Value, w http
 		return err
 	}
 	defer p.Free()
-	if err := vm.RunUntil(ctx, func() bool { return p.PromiseState() != engine.PromisePending }); err != nil {
+	err = vm.RunUntil(ctx, func() bool { return p.PromiseState() != engine.PromisePending })
+	if err != nil {
+		// A write may be in flight to a client that stopped reading; it
+		// must end before the handler returns, so cut it short.
+		http.NewResponseController(w).SetWriteDeadline(time.Now())
+	}
+	vm.Unlocked(wr.busy.Wait)
+	if err != nil {
 		return err
 	}
 	if p.PromiseState() == engine.PromiseRejected {

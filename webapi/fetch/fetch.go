@@ -92,18 +92,50 @@ type state struct {
 	client      *http.Client // follows redirects
 	noRedirect  *http.Client
 	errRedirect *http.Client
-	count       int
-	zoneHost    string          // see SetZone
-	zoneOrigin  *url.URL        // see SetZone
 	fns         [2]engine.Value // newIncoming, responseParts
 	inflight    map[int64]*subrequest
 	next        int64
-	// bodies are the body resources opened for the current request
-	// (its own body, subrequest responses), closed by EndRequest.
-	bodies []int
 	// flatBuf is reused to build incoming requests' headers (newFlat).
 	flatBuf []byte
 }
+
+// request is the state of one request, kept in its engine.Task: a VM
+// serves several requests at once.
+type request struct {
+	vm         *engine.VM
+	count      int      // subrequests made
+	zoneHost   string   // see SetZone
+	zoneOrigin *url.URL // see SetZone
+	// bodies are the body resources opened for the request (its own
+	// body, subrequest responses), closed when its task ends.
+	bodies []int
+}
+
+// Release closes the body resources the request left open (a body the
+// worker never read pins its whole HTTP request).
+func (r *request) Release() {
+	for _, id := range r.bodies {
+		r.vm.CloseResource(id) // a no-op for bodies already closed
+	}
+	r.bodies = nil
+}
+
+const requestKey = "fetch.request"
+
+// requestState returns the current task's request state.
+func requestState(vm *engine.VM) *request {
+	t := vm.Task()
+	r, _ := t.State(requestKey).(*request)
+	if r == nil {
+		r = &request{vm: vm}
+		t.SetState(requestKey, r)
+	}
+	return r
+}
+
+// zoneKey carries a subrequest's zone host in its context, for the
+// redirect check, which runs on the client's goroutine.
+type zoneKey struct{}
 
 func (s *state) Release() {
 	s.fns[0].Free()
@@ -130,31 +162,21 @@ func SetPolicy(vm *engine.VM, p Policy) {
 	getState(vm).setPolicy(p)
 }
 
-// EndRequest closes the body resources the request left open (a body the
-// worker never read pins its whole HTTP request). Call it once the
-// request and its waitUntil work are done.
-func EndRequest(vm *engine.VM) {
-	st := getState(vm)
-	for _, id := range st.bodies {
-		vm.CloseResource(id) // a no-op for bodies already closed
-	}
-	st.bodies = st.bodies[:0]
-}
-
-// ResetSubrequests starts a new request's subrequest count.
-func ResetSubrequests(vm *engine.VM) { getState(vm).count = 0 }
+// ResetSubrequests starts a new subrequest count for the current task.
+// (Each task starts at zero; ending it closes the bodies it opened.)
+func ResetSubrequests(vm *engine.VM) { requestState(vm).count = 0 }
 
 // SetZone makes the current request's subrequests to host (its own
 // hostname, as on Cloudflare, where fetch(request) reaches the zone's
 // origin) go to origin instead of resolving host, which would lead back
 // to the edge. The Host header stays host. A nil origin turns it off.
 func SetZone(vm *engine.VM, host string, origin *url.URL) {
-	st := getState(vm)
-	st.zoneHost, st.zoneOrigin = strings.ToLower(host), origin
+	r := requestState(vm)
+	r.zoneHost, r.zoneOrigin = strings.ToLower(host), origin
 }
 
 // Subrequests reports the subrequests of the current request.
-func Subrequests(vm *engine.VM) int { return getState(vm).count }
+func Subrequests(vm *engine.VM) int { return requestState(vm).count }
 
 func (s *state) setPolicy(p Policy) {
 	s.policy = p
@@ -167,7 +189,8 @@ func (s *state) setPolicy(p Policy) {
 		if len(via) >= 20 {
 			return errors.New("too many redirects")
 		}
-		if !s.policy.hostAllowed(req.URL.Hostname()) && !strings.EqualFold(req.URL.Hostname(), s.zoneHost) {
+		zone, _ := req.Context().Value(zoneKey{}).(string)
+		if !s.policy.hostAllowed(req.URL.Hostname()) && !(zone != "" && strings.EqualFold(req.URL.Hostname(), zone)) {
 			return &hostRefusedError{req.URL.Hostname()}
 		}
 		return nil
@@ -341,7 +364,8 @@ type subrequest struct {
 func opFetchStart(c *engine.Call) (engine.Value, error) {
 	vm := c.VM
 	st := getState(vm)
-	if st.policy.MaxSubrequests > 0 && st.count >= st.policy.MaxSubrequests {
+	rs := requestState(vm)
+	if st.policy.MaxSubrequests > 0 && rs.count >= st.policy.MaxSubrequests {
 		return engine.Value{}, engine.TypeError("Too many subrequests: the limit is %d per request.", st.policy.MaxSubrequests)
 	}
 	method, err := c.String(0)
@@ -367,6 +391,9 @@ func opFetchStart(c *engine.Call) (engine.Value, error) {
 		return engine.Value{}, err
 	}
 	ctx, cancel := context.WithCancel(vm.Context())
+	if rs.zoneOrigin != nil {
+		ctx = context.WithValue(ctx, zoneKey{}, rs.zoneHost)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		cancel()
@@ -380,15 +407,15 @@ func opFetchStart(c *engine.Call) (engine.Value, error) {
 	req.Header = hdr
 	req.Host = hdr.Get("Host")
 	req.Header.Del("Host")
-	if h := req.URL.Hostname(); !st.policy.hostAllowed(h) && !(st.zoneOrigin != nil && strings.EqualFold(h, st.zoneHost)) {
+	if h := req.URL.Hostname(); !st.policy.hostAllowed(h) && !(rs.zoneOrigin != nil && strings.EqualFold(h, rs.zoneHost)) {
 		cancel()
 		return engine.Value{}, engine.TypeError("Fetch failed: %v", &hostRefusedError{h})
 	}
-	if st.zoneOrigin != nil && strings.EqualFold(req.URL.Hostname(), st.zoneHost) {
+	if rs.zoneOrigin != nil && strings.EqualFold(req.URL.Hostname(), rs.zoneHost) {
 		if req.Host == "" {
 			req.Host = req.URL.Host
 		}
-		req.URL.Scheme, req.URL.Host = st.zoneOrigin.Scheme, st.zoneOrigin.Host
+		req.URL.Scheme, req.URL.Host = rs.zoneOrigin.Scheme, rs.zoneOrigin.Host
 	}
 	if req.Header.Get("User-Agent") == "" && st.policy.UserAgent != "" {
 		req.Header.Set("User-Agent", st.policy.UserAgent)
@@ -400,7 +427,7 @@ func opFetchStart(c *engine.Call) (engine.Value, error) {
 	case "error":
 		client = st.errRedirect
 	}
-	st.count++
+	rs.count++
 	st.next++
 	id := st.next
 	sr := &subrequest{cancel: cancel, done: make(chan struct{})}
@@ -466,8 +493,8 @@ func responseValue(vm *engine.VM, sr *subrequest) (engine.Value, error) {
 	rid := 0
 	if res.Body != nil && res.Body != http.NoBody {
 		rid = vm.AddResource(&bodyResource{r: res.Body, cancel: sr.cancel})
-		st := getState(vm)
-		st.bodies = append(st.bodies, rid)
+		rs := requestState(vm)
+		rs.bodies = append(rs.bodies, rid)
 	} else {
 		sr.cancel()
 	}
@@ -581,11 +608,14 @@ func opBodyClose(c *engine.Call) (engine.Value, error) {
 	return c.VM.Undefined(), nil
 }
 
-// writerResource is a response being streamed to the client.
+// writerResource is a response being streamed to the client. Writes go
+// out one at a time (the stream awaits each) on a goroutine of their own,
+// so that a slow client holds up only its own request, not the VM.
 type writerResource struct {
 	w       http.ResponseWriter
 	written int64
 	err     error
+	busy    sync.WaitGroup // a write in flight
 }
 
 func opBodyWrite(c *engine.Call) (engine.Value, error) {
@@ -598,21 +628,29 @@ func opBodyWrite(c *engine.Call) (engine.Value, error) {
 	if !ok {
 		return engine.Value{}, engine.TypeError("body_write: unknown writer")
 	}
-	b, err := c.View(1)
+	b, err := c.Bytes(1)
 	if err != nil {
 		return engine.Value{}, err
 	}
 	if wr.err != nil {
 		return engine.Value{}, engine.TypeError("Network connection lost: %v", wr.err)
 	}
-	n, err := wr.w.Write(b)
-	wr.written += int64(n)
-	if err != nil {
-		wr.err = err
-		return engine.Value{}, engine.TypeError("Network connection lost: %v", err)
-	}
-	if f, ok := wr.w.(http.Flusher); ok {
-		f.Flush()
-	}
-	return c.VM.Undefined(), nil
+	wr.busy.Add(1)
+	return c.Async(func(ctx context.Context) engine.Completion {
+		defer wr.busy.Done()
+		n, err := wr.w.Write(b)
+		if err == nil {
+			if f, ok := wr.w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+		return func(vm *engine.VM) (engine.Value, error) {
+			wr.written += int64(n)
+			if err != nil {
+				wr.err = err
+				return engine.Value{}, engine.TypeError("Network connection lost: %v", err)
+			}
+			return vm.Undefined(), nil
+		}
+	})
 }

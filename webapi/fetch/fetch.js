@@ -354,14 +354,22 @@
     return [st.status, H.toFlat(st.headers), bytes, stream ? (wid) => pump(stream, wid) : null];
   }
 
+  // pump writes the stream out chunk by chunk; each write is awaited, so a
+  // slow client slows its stream (backpressure), not the VM.
   async function pump(stream, wid) {
     const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value instanceof ArrayBuffer) ops.body_write(wid, value);
-      else if (ArrayBuffer.isView(value)) ops.body_write(wid, value);
-      else throw new TypeError("This ReadableStream did not return bytes.");
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        if (!(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value)) {
+          throw new TypeError("This ReadableStream did not return bytes.");
+        }
+        await ops.body_write(wid, value);
+      }
+    } catch (e) {
+      reader.cancel(e).catch(() => {});
+      throw e;
     }
   }
 

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// taskOps are ops for the task tests: wait (a promise that settles when
+// the gate opens), open (opens it), sleep(ms) and later(fn, ms) (a timer).
+func taskOps(gate chan struct{}) map[string]Op {
+	return map[string]Op{
+		"wait": func(c *Call) (Value, error) {
+			return c.Async(func(ctx context.Context) Completion {
+				<-gate
+				return func(vm *VM) (Value, error) { return vm.NewString("opened"), nil }
+			})
+		},
+		"open": func(c *Call) (Value, error) {
+			close(gate)
+			return c.VM.Undefined(), nil
+		},
+		"sleep": func(c *Call) (Value, error) {
+			ms, _ := c.Int(0)
+			return c.Async(func(ctx context.Context) Completion {
+				time.Sleep(time.Duration(ms) * time.Millisecond)
+				return nil
+			})
+		},
+		"later": func(c *Call) (Value, error) {
+			vm, fn := c.VM, c.Arg(0).Dup()
+			ms, _ := c.Int(1)
+			vm.AfterFunc(time.Duration(ms)*time.Millisecond, func() {
+				r, err := fn.Call(vm.Undefined())
+				fn.Free()
+				r.Free()
+				vm.ReportError(err)
+			})
+			return vm.Undefined(), nil
+		},
+	}
+}
+
+func settled(p Value) func() bool {
+	return func() bool { return p.PromiseState() != PromisePending }
+}
+
+// TestSharedVMServesWhileOneWaits: a goroutine waiting in RunUntil lets go
+// of the VM, so another request runs meanwhile (here, the one that lets the
+// first finish: without sharing this would deadlock).
+func TestSharedVMServesWhileOneWaits(t *testing.T) {
+	vm := newVM(t, taskOps(make(chan struct{})))
+	result := make(chan string, 1)
+	first := NewTask()
+	vm.Lock(first)
+	p, err := vm.Eval(`__verge_ops.wait()`, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer vm.Unlock()
+		defer p.Free()
+		if err := vm.RunUntil(context.Background(), settled(p)); err != nil {
+			result <- err.Error()
+			return
+		}
+		r := p.PromiseResult()
+		s, _ := r.String()
+		r.Free()
+		result <- s
+	}()
+
+	second := make(chan error, 1)
+	go func() {
+		vm.Lock(NewTask())
+		defer vm.Unlock()
+		v, err := vm.Eval(`__verge_ops.open(); 1 + 1`, "b.js")
+		v.Free()
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second request never got the VM while the first waited")
+	}
+	if s := <-result; s != "opened" {
+		t.Errorf("first request: %q", s)
+	}
+}
+
+// TestTimerRunsUnderItsTask: a timer's JavaScript is charged to the task
+// that set it, whichever goroutine runs the loop when it fires.
+func TestTimerRunsUnderItsTask(t *testing.T) {
+	vm := newVM(t, taskOps(nil))
+	a := NewTask()
+	vm.Lock(a)
+	vm.SetCPULimit(30 * time.Millisecond)
+	v, err := vm.Eval(`__verge_ops.later(() => { for (;;) {} }, 5)`, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Free()
+	vm.Unlock()
+
+	b := NewTask()
+	vm.Lock(b)
+	defer vm.Unlock()
+	vm.SetCPULimit(10 * time.Second)
+	p, err := vm.Eval(`__verge_ops.sleep(100).then(() => "b done")`, "b.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	if err := vm.RunUntil(context.Background(), settled(p)); err != nil {
+		t.Fatalf("b's loop: %v", err)
+	}
+	if !errors.Is(a.Err(), ErrCPULimit) {
+		t.Errorf("a.Err() = %v, want the CPU limit", a.Err())
+	}
+	if b.Err() != nil {
+		t.Errorf("b.Err() = %v", b.Err())
+	}
+	if used := vm.CPUUsed(); used >= 30*time.Millisecond {
+		t.Errorf("b was charged %v, which includes a's loop", used)
+	}
+}
+
+// TestEndTaskDropsItsWork: a finished request's timers and late async
+// completions do not run, and leave no pending count behind.
+func TestEndTaskDropsItsWork(t *testing.T) {
+	vm := newVM(t, taskOps(nil))
+	a := NewTask()
+	vm.Lock(a)
+	v, err := vm.Eval(`globalThis.ran = [];
+		__verge_ops.later(() => ran.push("timer"), 1);
+		__verge_ops.sleep(20).then(() => ran.push("async"));`, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Free()
+	vm.EndTask(a)
+	vm.Unlock()
+
+	vm.Lock(nil)
+	defer vm.Unlock()
+	p, err := vm.Eval(`__verge_ops.sleep(60)`, "root.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	if err := vm.RunUntil(context.Background(), settled(p)); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalString(t, vm, `ran.join()`); got != "" {
+		t.Errorf("an ended task's work ran: %q", got)
+	}
+	if n := vm.PendingCount(); n != 0 {
+		t.Errorf("pending %d after the dropped completion", n)
+	}
+}
+
+// TestOwnLimitReportedFromAnotherGoroutine: when another goroutine runs the
+// work that breaks a task's limit, the task's own RunUntil returns it.
+func TestOwnLimitReportedFromAnotherGoroutine(t *testing.T) {
+	vm := newVM(t, taskOps(nil))
+	a := NewTask()
+	vm.Lock(a)
+	vm.SetCPULimit(30 * time.Millisecond)
+	p, err := vm.Eval(`new Promise(() => __verge_ops.later(() => { for (;;) {} }, 20))`, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errA := make(chan error, 1)
+	go func() {
+		defer vm.Unlock()
+		defer p.Free()
+		errA <- vm.RunUntil(context.Background(), settled(p))
+	}()
+	// b keeps the loop busy with its own work meanwhile.
+	vm.Lock(NewTask())
+	q, err := vm.Eval(`(async () => { for (let i = 0; i < 20; i++) await __verge_ops.sleep(5) })()`, "b.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.RunUntil(context.Background(), settled(q)); err != nil {
+		t.Errorf("b: %v", err)
+	}
+	q.Free()
+	vm.Unlock()
+	select {
+	case err := <-errA:
+		if !errors.Is(err, ErrCPULimit) {
+			t.Errorf("a: %v, want the CPU limit", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a's RunUntil did not return")
+	}
+}
