@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -244,4 +245,31 @@ func BenchmarkJWTWorker(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchWarm(b, string(src))
+}
+
+// BenchmarkProxy: a worker that forwards every request to its origin and
+// streams the answer back (bench/ab.sh proxy, without the hop).
+func BenchmarkProxy(b *testing.B) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("Hello from the origin"))
+	}))
+	defer origin.Close()
+	u, _ := url.Parse(origin.URL)
+	cfg := benchPrelude(b)
+	cfg.Code = bundleFor(b, `export default { async fetch(req) { const r = await fetch(req); return new Response(r.body, r) } }`)
+	cfg.Origin = u
+	cfg.Fetch.AllowHost = func(h string) bool { return h == u.Host }
+	w, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		w.Serve(rec, httptest.NewRequest("GET", "http://shop.test/x", nil), RequestInfo{URL: "http://shop.test/x"})
+		if rec.Code != 200 {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
 }

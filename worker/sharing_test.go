@@ -1,6 +1,9 @@
 package worker
 
 import (
+	"bufio"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -178,4 +181,57 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 	b.once.Do(func() { b.writing <- struct{}{} })
 	<-b.release
 	return 0, http.ErrHandlerTimeout
+}
+
+// TestProxiedBodyStreamsFromGo: a body passed on untouched (the proxy
+// pattern) is copied out by Go, chunk by chunk as the origin sends it, and
+// the stream it came from can no longer be read.
+func TestProxiedBodyStreamsFromGo(t *testing.T) {
+	next := make(chan struct{})
+	origin := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; i < 3; i++ {
+			fmt.Fprintf(rw, "data: %d\n\n", i)
+			rw.(http.Flusher).Flush()
+			select {
+			case <-next:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}))
+	defer origin.Close()
+	w := sharingWorker(t, `export default { async fetch(req, env) {
+			const r = await fetch(env.ORIGIN);
+			const out = new Response(r.body, r);
+			let again;
+			try { await r.body.getReader().read(); again = "read twice" } catch (e) { again = e.name }
+			out.headers.set("x-again", again);
+			return out;
+		} }`, origin.URL, 1)
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.Serve(rw, r, RequestInfo{URL: "http://example.com/"})
+	}))
+	defer front.Close()
+	resp, err := http.Get(front.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if got := resp.Header.Get("X-Again"); got != "TypeError" {
+		t.Errorf("reading the passed-on stream again: %q, want TypeError", got)
+	}
+	rd := bufio.NewReader(resp.Body)
+	for i := 0; i < 3; i++ {
+		// Each event arrives while the origin still holds the next.
+		line, err := rd.ReadString('\n')
+		if want := fmt.Sprintf("data: %d\n", i); line != want || err != nil {
+			t.Fatalf("event %d: %q %v, want %q", i, line, err, want)
+		}
+		rd.ReadString('\n')
+		next <- struct{}{}
+	}
+	if rest, _ := io.ReadAll(rd); len(rest) != 0 {
+		t.Errorf("trailing bytes %q", rest)
+	}
 }

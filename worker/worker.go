@@ -121,6 +121,7 @@ type Worker struct {
 	heap         atomic.Int64   // heap bytes of live VMs, sampled (see release)
 	served       atomic.Int64
 	wasm         *webassembly.Runtime
+	ownClient    bool // cfg.Fetch.Client was made by New
 }
 
 // New loads the worker: it creates the first VM, evaluates the bundle and
@@ -142,6 +143,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.Fetch.MaxSubrequests == 0 {
 		cfg.Fetch.MaxSubrequests = cfg.Limits.Subrequests
+	}
+	ownClient := cfg.Fetch.Client == nil
+	if ownClient {
+		// One connection pool for all the worker's VMs: with one each,
+		// concurrent subrequests to an origin kept opening connections.
+		cfg.Fetch.Client = &http.Client{Transport: fetch.GuardedTransport(cfg.Fetch.AllowHost)}
 	}
 	if len(cfg.Code) > cfg.Limits.ScriptSize {
 		return nil, &LimitError{Code: CodeScriptSize, Detail: fmt.Sprintf("script is %d bytes, the limit is %d", len(cfg.Code), cfg.Limits.ScriptSize)}
@@ -165,7 +172,7 @@ func New(cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, &LoadError{Message: err.Error()}
 	}
-	w := &Worker{cfg: cfg, log: cfg.Log, wasm: wasm}
+	w := &Worker{cfg: cfg, log: cfg.Log, wasm: wasm, ownClient: ownClient}
 	if len(cfg.SourceMap) > 0 {
 		m, err := sourcemap.Parse(cfg.SourceMap)
 		if err != nil {
@@ -207,6 +214,9 @@ func (w *Worker) Close() {
 	w.wg.Wait()
 	// VMs still serving hold the WebAssembly runtime until they close.
 	defer w.wasm.Close()
+	if w.ownClient {
+		defer w.cfg.Fetch.Client.CloseIdleConnections()
+	}
 	w.mu.Lock()
 	idle := w.idle
 	w.idle = nil
@@ -392,7 +402,10 @@ func (w *Worker) Serve(rw http.ResponseWriter, r *http.Request, info RequestInfo
 		iso.vm.Unlocked(func() { w.proxy(rw, r) })
 		err = nil
 	}
-	limit := isLimit(err)
+	// A limit hit mid-script retires the VM; one hit while Go wrote the
+	// body out (the response size limit) leaves the VM as it was.
+	var se *fetch.StreamError
+	limit := isLimit(err) && !errors.As(err, &se)
 	if !limit && iso.waitingUntil(pending) {
 		iso.vm.Unlock()
 		w.finishWaitUntil(iso, task, pending)

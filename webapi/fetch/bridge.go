@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -87,6 +88,12 @@ func WriteResponse(ctx context.Context, vm *engine.VM, resp engine.Value, w http
 		})
 		return err
 	}
+	ridV := get(4)
+	rid, _ := ridV.Int()
+	ridV.Free()
+	if rid > 0 {
+		return copyOut(ctx, vm, int(rid), int(status), w)
+	}
 	pumpV := get(3)
 	defer pumpV.Free()
 	if pumpV.IsNullish() {
@@ -133,3 +140,53 @@ func (e *StreamError) Error() string { return "response body stream failed: " + 
 
 // Unwrap returns the stream's error.
 func (e *StreamError) Unwrap() error { return e.Err }
+
+// copyOut writes the body resource rid, a body the worker passed on
+// without reading it, to w from Go, with the VM's lock released: proxying
+// costs no JavaScript per chunk. Chunks are flushed as they come when the
+// length is unknown (a stream, such as server-sent events).
+func copyOut(ctx context.Context, vm *engine.VM, rid, status int, w http.ResponseWriter) error {
+	r, _ := vm.Resource(rid)
+	br, ok := r.(*bodyResource)
+	if !ok {
+		return errors.New("the response body was closed before it was sent")
+	}
+	defer vm.CloseResource(rid)
+	flush := w.Header().Get("Content-Length") == ""
+	w.WriteHeader(status)
+	var err error
+	vm.Unlocked(func() {
+		stop := context.AfterFunc(ctx, func() { br.Close() })
+		defer stop()
+		bufp := chunkPool.Get().(*[]byte)
+		defer chunkPool.Put(bufp)
+		br.mu.Lock()
+		defer br.mu.Unlock()
+		f, _ := w.(http.Flusher)
+		for {
+			n, rerr := br.r.Read(*bufp)
+			if n > 0 {
+				if _, err = w.Write((*bufp)[:n]); err != nil {
+					return
+				}
+				if flush && f != nil {
+					f.Flush()
+				}
+			}
+			if rerr == io.EOF {
+				return
+			}
+			if rerr != nil {
+				err = rerr
+				if ctx.Err() != nil {
+					err = ctx.Err()
+				}
+				return
+			}
+		}
+	})
+	if err != nil {
+		return &StreamError{Err: err}
+	}
+	return nil
+}

@@ -226,7 +226,7 @@ func GuardedTransport(allow func(string) bool) *http.Transport {
 			}
 			return guarded.DialContext(ctx, network, addr)
 		},
-		MaxIdleConnsPerHost:   16,
+		MaxIdleConnsPerHost:   256, // a worker's concurrent requests often share one origin
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
@@ -541,6 +541,10 @@ func (b *bodyResource) Close() error {
 
 const chunkSize = 64 << 10
 
+// chunkPool holds read buffers: a body read is copied into the VM, so its
+// buffer can serve the next read.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
 func body(c *engine.Call) (int, *bodyResource, error) {
 	id, err := c.Int(0)
 	if err != nil {
@@ -560,13 +564,14 @@ func opBodyRead(c *engine.Call) (engine.Value, error) {
 		return engine.Value{}, err
 	}
 	return c.Async(func(ctx context.Context) engine.Completion {
-		buf := make([]byte, chunkSize)
+		bufp := chunkPool.Get().(*[]byte)
 		br.mu.Lock()
-		n, err := io.ReadAtLeast(br.r, buf, 1)
+		n, err := io.ReadAtLeast(br.r, *bufp, 1)
 		br.mu.Unlock()
 		return func(vm *engine.VM) (engine.Value, error) {
+			defer chunkPool.Put(bufp)
 			if n > 0 {
-				return vm.NewBytes(buf[:n]), nil
+				return vm.NewBytes((*bufp)[:n]), nil
 			}
 			if err == io.EOF {
 				return vm.Null(), nil

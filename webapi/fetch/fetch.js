@@ -22,16 +22,36 @@
 
   function isStream(x) { return typeof ReadableStream === "function" && x instanceof ReadableStream; }
 
+  // Streams over a Go body remember it, so that a body passed on untouched
+  // (new Response(upstream.body), the proxy pattern) goes out from Go
+  // without a trip through JavaScript per chunk (see takeRid).
+  const ridStreams = verge.privateState();
+
   function streamFromRid(rid) {
-    return new ReadableStream({
+    const tag = { rid, touched: false };
+    const stream = new ReadableStream({
       type: "bytes",
       async pull(c) {
+        if (tag.touched === "taken") { c.error(used()); return; }
+        tag.touched = true;
         const chunk = await ops.body_read(rid);
         if (chunk === null) { c.close(); ops.body_close(rid); return; }
         c.enqueue(new Uint8Array(chunk));
       },
-      cancel() { ops.body_close(rid); },
+      cancel() { if (tag.touched !== "taken") ops.body_close(rid); },
     });
+    ridStreams.set(stream, tag);
+    return stream;
+  }
+
+  // takeRid returns the Go body behind a stream made by streamFromRid that
+  // nobody has read from, which the caller then owns; the stream itself
+  // fails if read later. Otherwise it returns undefined.
+  function takeRid(stream) {
+    const tag = ridStreams.get(stream);
+    if (!tag || tag.touched || stream.locked || disturbed(stream)) return undefined;
+    tag.touched = "taken";
+    return tag.rid;
   }
 
   function streamFromBytes(bytes) {
@@ -57,7 +77,8 @@
     }
     if (isStream(init)) {
       if (init.locked) throw new TypeError("The ReadableStream is locked or disturbed.");
-      return [{ stream: init }, null];
+      const rid = takeRid(init);
+      return [rid !== undefined ? { rid } : { stream: init }, null];
     }
     return [{ bytes: utf8.encode(String(init)) }, "text/plain;charset=UTF-8"];
   }
@@ -340,18 +361,23 @@
   }
 
   // responseParts tells Go how to write a Response: [status, flat headers,
-  // bytes or null, a pump that streams chunks to Go or null].
+  // bytes or null, a pump that streams chunks to Go or null, the Go body
+  // to copy out or 0].
   function responseParts(resp) {
     if (!(resp instanceof Response)) throw new TypeError("The handler did not return a Response.");
     const st = stateOf(resp);
-    if (st.type === "error") return [500, EMPTY, utf8.encode("Response.error() was returned"), null];
+    if (st.type === "error") return [500, EMPTY, utf8.encode("Response.error() was returned"), null, 0];
     const b = st.body;
     if (b.used || (b.stream && b.stream.locked)) throw used();
-    let bytes = null, stream = null;
+    let bytes = null, stream = null, rid = 0;
     if (b.source?.bytes) { bytes = b.source.bytes; b.used = true; }
-    else if (b.source?.rid !== undefined) { stream = getBody(st); }
-    else if (b.source?.stream) { stream = b.source.stream; }
-    return [st.status, H.toFlat(st.headers), bytes, stream ? (wid) => pump(stream, wid) : null];
+    else if (b.source?.rid !== undefined) { rid = b.source.rid; b.used = true; }
+    else if (b.source?.stream) {
+      stream = b.source.stream;
+      const taken = takeRid(stream);
+      if (taken !== undefined) { rid = taken; stream = null; b.used = true; }
+    }
+    return [st.status, H.toFlat(st.headers), bytes, stream ? (wid) => pump(stream, wid) : null, rid];
   }
 
   // pump writes the stream out chunk by chunk; each write is awaited, so a
