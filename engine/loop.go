@@ -146,6 +146,9 @@ func (l *loop) dropTimers(t *Task) {
 	}
 	clear(l.timers[len(kept):])
 	l.timers = kept
+	for i, tm := range kept {
+		tm.index = i // CancelTimer finds timers by index
+	}
 	heap.Init(&l.timers)
 }
 

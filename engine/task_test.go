@@ -200,3 +200,25 @@ func TestOwnLimitReportedFromAnotherGoroutine(t *testing.T) {
 		t.Fatal("a's RunUntil did not return")
 	}
 }
+
+// TestCancelTimerAfterEndTask: the timers left after an ended task's are
+// dropped can still be cancelled one by one.
+func TestCancelTimerAfterEndTask(t *testing.T) {
+	vm := newVM(t, nil)
+	var ran []string
+	a, b := NewTask(), NewTask()
+	vm.SetTask(a)
+	first := vm.AfterFunc(10*time.Millisecond, func() { ran = append(ran, "a1") })
+	vm.SetTask(b)
+	vm.AfterFunc(time.Millisecond, func() { ran = append(ran, "b") })
+	vm.SetTask(a)
+	vm.AfterFunc(20*time.Millisecond, func() { ran = append(ran, "a2") })
+	vm.EndTask(b)
+	vm.CancelTimer(first)
+	if err := vm.RunUntil(context.Background(), func() bool { return len(ran) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 1 || ran[0] != "a2" {
+		t.Errorf("ran %v, want [a2]", ran)
+	}
+}

@@ -36,8 +36,11 @@ func TestWorkerAwaitingOriginServesOthers(t *testing.T) {
 	}))
 	defer origin.Close()
 	nd := startNode(t, map[string]string{
-		"node.toml":      "projects = [\"app\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n",
-		"app/verge.toml": "name = \"app\"\nmain = \"worker.js\"\nroutes = [\"app.test/*\"]\norigin = \"" + origin.URL + "\"\n",
+		"node.toml": "projects = [\"app\"]\n[listen]\nhttp = \"127.0.0.1:0\"\n",
+		// A generous CPU limit: -race slows JavaScript ~10x, and a short
+		// entry into it is charged wall time (engine's interruptState),
+		// which 24 requests on one core stretch.
+		"app/verge.toml": "name = \"app\"\nmain = \"worker.js\"\nroutes = [\"app.test/*\"]\norigin = \"" + origin.URL + "\"\n[limits]\ncpu_ms = 2000\n",
 		"app/worker.js": `export default { async fetch(req) {
 			const r = await fetch(req);
 			return new Response((await r.text()).toUpperCase());
