@@ -59,15 +59,18 @@ func TestSharedVMServesWhileOneWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() {
-		defer vm.Unlock()
-		defer p.Free()
+		// Reported after the VM is let go, so the test's cleanup (Close)
+		// cannot run while this goroutine still uses it.
+		var s string
 		if err := vm.RunUntil(context.Background(), settled(p)); err != nil {
-			result <- err.Error()
-			return
+			s = err.Error()
+		} else {
+			r := p.PromiseResult()
+			s, _ = r.String()
+			r.Free()
 		}
-		r := p.PromiseResult()
-		s, _ := r.String()
-		r.Free()
+		p.Free()
+		vm.Unlock()
 		result <- s
 	}()
 
@@ -176,9 +179,10 @@ func TestOwnLimitReportedFromAnotherGoroutine(t *testing.T) {
 	}
 	errA := make(chan error, 1)
 	go func() {
-		defer vm.Unlock()
-		defer p.Free()
-		errA <- vm.RunUntil(context.Background(), settled(p))
+		err := vm.RunUntil(context.Background(), settled(p))
+		p.Free()
+		vm.Unlock()
+		errA <- err
 	}()
 	// b keeps the loop busy with its own work meanwhile.
 	vm.Lock(NewTask())
