@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 )
@@ -51,46 +52,12 @@ func settled(p Value) func() bool {
 // first finish: without sharing this would deadlock).
 func TestSharedVMServesWhileOneWaits(t *testing.T) {
 	vm := newVM(t, taskOps(make(chan struct{})))
-	result := make(chan string, 1)
-	first := NewTask()
-	vm.Lock(first)
-	p, err := vm.Eval(`__verge_ops.wait()`, "a.js")
-	if err != nil {
-		t.Fatal(err)
+	first := runAsync(vm, `__verge_ops.wait()`)
+	second := runAsync(vm, `Promise.resolve(__verge_ops.open() ?? "opened it")`)
+	if s := within(t, "the second request, while the first waited", second); s != "opened it" {
+		t.Errorf("second request: %q", s)
 	}
-	go func() {
-		// Reported after the VM is let go, so the test's cleanup (Close)
-		// cannot run while this goroutine still uses it.
-		var s string
-		if err := vm.RunUntil(context.Background(), settled(p)); err != nil {
-			s = err.Error()
-		} else {
-			r := p.PromiseResult()
-			s, _ = r.String()
-			r.Free()
-		}
-		p.Free()
-		vm.Unlock()
-		result <- s
-	}()
-
-	second := make(chan error, 1)
-	go func() {
-		vm.Lock(NewTask())
-		defer vm.Unlock()
-		v, err := vm.Eval(`__verge_ops.open(); 1 + 1`, "b.js")
-		v.Free()
-		second <- err
-	}()
-	select {
-	case err := <-second:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the second request never got the VM while the first waited")
-	}
-	if s := <-result; s != "opened" {
+	if s := within(t, "the first request", first); s != "opened" {
 		t.Errorf("first request: %q", s)
 	}
 }
@@ -225,4 +192,104 @@ func TestCancelTimerAfterEndTask(t *testing.T) {
 	if len(ran) != 1 || ran[0] != "a2" {
 		t.Errorf("ran %v, want [a2]", ran)
 	}
+}
+
+// runAsync runs src under a new task on its own goroutine until its promise
+// settles, and reports the result (or error) after letting the VM go.
+func runAsync(vm *VM, src string) <-chan string {
+	out := make(chan string, 1)
+	vm.Lock(NewTask())
+	p, err := vm.Eval(src, "t.js")
+	if err != nil {
+		vm.Unlock()
+		out <- err.Error()
+		return out
+	}
+	go func() {
+		var s string
+		if err := vm.RunUntil(context.Background(), settled(p)); err != nil {
+			s = err.Error()
+		} else {
+			r := p.PromiseResult()
+			s, _ = r.String()
+			r.Free()
+		}
+		p.Free()
+		vm.Unlock()
+		out <- s
+	}()
+	return out
+}
+
+func within(t *testing.T, what string, c <-chan string) string {
+	t.Helper()
+	select {
+	case s := <-c:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s never finished", what)
+		return ""
+	}
+}
+
+// TestWaiterWokenWhenAnotherRequestSettlesIt: a request waiting on a
+// promise that another request resolves is woken by that, not by its own
+// (here never-ending) I/O.
+func TestWaiterWokenWhenAnotherRequestSettlesIt(t *testing.T) {
+	gate := make(chan struct{})
+	defer close(gate)
+	vm := newVM(t, taskOps(gate))
+	a := runAsync(vm, `__verge_ops.wait();
+		globalThis.shared = new Promise(r => globalThis.resolveShared = r)`)
+	b := runAsync(vm, `(async () => { resolveShared("from b"); return "b" })()`)
+	if s := within(t, "b", b); s != "b" {
+		t.Errorf("b: %q", s)
+	}
+	if s := within(t, "a", a); s != "from b" {
+		t.Errorf("a: %q", s)
+	}
+}
+
+// TestTimersOutliveTheKeeper: the goroutine watching the timers leaves
+// first; another takes over, so a later timer still fires.
+func TestTimersOutliveTheKeeper(t *testing.T) {
+	vm := newVM(t, taskOps(nil))
+	first := runAsync(vm, `new Promise(r => __verge_ops.later(() => r("first"), 5))`)
+	second := runAsync(vm, `new Promise(r => __verge_ops.later(() => r("second"), 60))`)
+	if s := within(t, "first", first); s != "first" {
+		t.Errorf("first: %q", s)
+	}
+	if s := within(t, "second", second); s != "second" {
+		t.Errorf("second: %q", s)
+	}
+}
+
+// BenchmarkSharedVMAwaits: 32 requests share a VM, each awaiting an async
+// op in turn; measures the cost of handing the VM between them.
+func BenchmarkSharedVMAwaits(b *testing.B) {
+	vm := newVM(b, taskOps(nil))
+	const n = 32
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	per := b.N/n + 1
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				vm.Lock(NewTask())
+				p, err := vm.Eval(`__verge_ops.sleep(0)`, "b.js")
+				if err == nil {
+					err = vm.RunUntil(context.Background(), settled(p))
+				}
+				p.Free()
+				vm.Unlock()
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
