@@ -118,7 +118,7 @@ type Worker struct {
 	freed        chan struct{} // closed when a VM takes requests again; nil until waited on
 	closed       bool
 	wg           sync.WaitGroup // background waitUntil work
-	heap         atomic.Int64   // heap bytes of live VMs, sampled (see release)
+	heap         atomic.Int64   // heap bytes of live VMs, sampled (see sampleHeap)
 	served       atomic.Int64
 	wasm         *webassembly.Runtime
 	ownClient    bool // cfg.Fetch.Client was made by New
