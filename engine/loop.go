@@ -317,9 +317,7 @@ func (vm *VM) runTask(own, t *Task, run, skip func()) error {
 	if err == nil || t == own {
 		return err
 	}
-	if !t.root {
-		t.err = err
-	}
+	t.err = err // t is not root here: root work runs as own
 	// Its goroutine may be waiting for this.
 	vm.loop.wake()
 	return nil

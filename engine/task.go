@@ -1,13 +1,10 @@
 package engine
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
 // A Task is the work of one request in a VM that serves several requests
 // at once: the JavaScript it runs is charged to its CPU budget and bounded
-// by its deadline, and extensions keep per-request data in it (TaskState).
+// by its deadline, and extensions keep per-request data in it (Task.SetState).
 //
 // Every macrotask carries the task that caused it: a timer, or an async
 // op's completion, runs under the task that was current when it was set up,
@@ -131,14 +128,4 @@ func (vm *VM) Unlocked(f func()) {
 	vm.Unlock()
 	defer vm.Lock(t)
 	f()
-}
-
-// SetDeadline on the current task, see VM.SetDeadline; kept here with the
-// other per-task accounting.
-func (t *Task) setDeadline(d time.Time) {
-	if d.IsZero() {
-		t.wall = 0
-	} else {
-		t.wall = int64(d.Sub(monoBase))
-	}
 }

@@ -250,9 +250,9 @@ func TestWaiterWokenWhenAnotherRequestSettlesIt(t *testing.T) {
 	}
 }
 
-// TestTimersOutliveTheKeeper: the goroutine watching the timers leaves
-// first; another takes over, so a later timer still fires.
-func TestTimersOutliveTheKeeper(t *testing.T) {
+// TestLaterTimerFiresAfterFirstWaiterLeaves: of two requests waiting on
+// timers, the first leaves RunUntil; the second's later timer still fires.
+func TestLaterTimerFiresAfterFirstWaiterLeaves(t *testing.T) {
 	vm := newVM(t, taskOps(nil))
 	first := runAsync(vm, `new Promise(r => __verge_ops.later(() => r("first"), 5))`)
 	second := runAsync(vm, `new Promise(r => __verge_ops.later(() => r("second"), 60))`)

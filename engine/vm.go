@@ -328,7 +328,11 @@ func (vm *VM) Interrupt() {
 // time removes the deadline. The deadline holds until changed: it spans
 // every call into JavaScript until then.
 func (vm *VM) SetDeadline(t time.Time) {
-	vm.task.setDeadline(t)
+	if t.IsZero() {
+		vm.task.wall = 0
+	} else {
+		vm.task.wall = int64(t.Sub(monoBase))
+	}
 	st := vm.istate()
 	st.wall = vm.task.wall
 	st.deadline = vm.task.wall

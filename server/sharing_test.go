@@ -83,6 +83,8 @@ func TestWorkerAwaitingOriginServesOthers(t *testing.T) {
 			t.Errorf("body %q", b)
 		}
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if most != n {
 		t.Errorf("the origin held %d requests at most, want %d", most, n)
 	}

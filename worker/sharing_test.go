@@ -94,8 +94,11 @@ func TestVMServesOthersWhileAwaitingIO(t *testing.T) {
 			t.Errorf("body %q, want origin/x k/20 (20 requests seen by the one VM)", b)
 		}
 	}
-	if g.max != n {
-		t.Errorf("the origin held %d requests at most, want %d", g.max, n)
+	g.mu.Lock()
+	most := g.max
+	g.mu.Unlock()
+	if most != n {
+		t.Errorf("the origin held %d requests at most, want %d", most, n)
 	}
 }
 
